@@ -75,6 +75,11 @@ export interface PolicyRules {
   staged?: boolean;
 }
 
+/**
+ * A tier appears in an endpoint's list when at least one of its policies applies to the endpoint in
+ * either direction. For a direction whose policy list is empty the tier is skipped entirely (no
+ * end-of-tier action), as Felix does. Policies whose key starts `snp/`, `sgnp/` or `sknp/` are staged.
+ */
 export interface TierInfo {
   name: string;
   /** Policies that apply in this tier, already in order. Keys as `policyKey(id)`. */
@@ -97,7 +102,7 @@ export interface WorkloadEndpointInfo {
 
 export interface HostEndpointInfo {
   key: string;
-  /** `*` means every interface of the host's network namespace. */
+  /** `*` means every interface of the host's network namespace; empty: the interface(s) holding expectedIPs. */
   interfaceName: string;
   expectedIPv4Addrs: string[];
   expectedIPv6Addrs: string[];

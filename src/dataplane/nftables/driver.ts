@@ -1,0 +1,291 @@
+/**
+ * NftablesDataplane: the nftables dataplane driver. Implements the calc graph's PipelineCallbacks by
+ * recording the state (policies, profiles, IP sets, endpoints, pools, config), and after each batch of
+ * callbacks (or an explicit flush) renders both tables and applies the difference. Nothing is written
+ * before the calc graph is in sync, so a restart never programs a partial view; the first write is then
+ * an atomic full replace. Applies, refresh checks and route updates are serialised on one queue.
+ */
+import type {
+  DataplaneConfig,
+  HostEndpointInfo,
+  IPPoolInfo,
+  IPSetType,
+  PipelineCallbacks,
+  PolicyID,
+  PolicyRules,
+  RouteInfo,
+  WorkloadEndpointInfo,
+} from '../../calc/dataplane-api.js';
+import { defaultDataplaneConfig, type DataplaneState, type IPSetState, type PolicyState, type NftTable } from './model.js';
+import type { NftFamily } from './names.js';
+import { NftApplier, type ApplyResult } from './nft-applier.js';
+import type { NftRunner } from './nft-runner.js';
+import { buildTable, RenderCache } from './table.js';
+import type { RouteManager } from '../routes/route-manager.js';
+
+export interface DataplaneObserver {
+  /** After every successful apply that wrote something; seconds from the first change to the kernel programmed. */
+  onApplied?(seconds: number, result: ApplyResult): void;
+  onFailure?(err: unknown): void;
+  onNftCalls?(count: number): void;
+  onRepaired?(reason: string): void;
+}
+
+export interface NftablesDataplaneOptions {
+  runner: NftRunner;
+  routes?: RouteManager;
+  families?: NftFamily[];
+  observer?: DataplaneObserver;
+  /** Monotonic milliseconds (injected so tests can control it). */
+  now?: () => number;
+  /** Whether to apply automatically after each batch (setImmediate); tests call flush() instead. */
+  autoApply?: boolean;
+}
+
+export class NftablesDataplane implements PipelineCallbacks {
+  readonly #applier: NftApplier;
+  readonly #routes: RouteManager | undefined;
+  readonly #families: NftFamily[];
+  readonly #caches: Map<NftFamily, RenderCache>;
+  readonly #observer: DataplaneObserver;
+  readonly #now: () => number;
+  readonly #autoApply: boolean;
+
+  #config: DataplaneConfig = defaultDataplaneConfig();
+  readonly #ipSets = new Map<string, IPSetState>();
+  readonly #policies = new Map<string, PolicyState>();
+  readonly #profiles = new Map<string, PolicyRules>();
+  readonly #weps = new Map<string, WorkloadEndpointInfo>();
+  readonly #heps = new Map<string, HostEndpointInfo>();
+  readonly #pools = new Map<string, IPPoolInfo>();
+  /** Local workload routes by destination. */
+  readonly #routeDsts = new Map<string, string>();
+
+  #inSync = false;
+  #dirty = false;
+  #dirtySince: number | undefined;
+  #scheduled = false;
+  #queue: Promise<unknown> = Promise.resolve();
+  #refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: NftablesDataplaneOptions) {
+    this.#applier = new NftApplier(options.runner);
+    this.#routes = options.routes;
+    this.#families = options.families ?? ['ip', 'ip6'];
+    this.#caches = new Map(this.#families.map((f) => [f, new RenderCache()]));
+    this.#observer = options.observer ?? {};
+    this.#now = options.now ?? (() => performance.now());
+    this.#autoApply = options.autoApply ?? true;
+  }
+
+  // ---- PipelineCallbacks -------------------------------------------------------------------------
+
+  onIPSetAdded(id: string, type: IPSetType): void {
+    const old = this.#ipSets.get(id);
+    this.#ipSets.set(id, { type, members: old && old.type === type ? old.members : new Set() });
+    this.#changed();
+  }
+  onIPSetMembersAdded(id: string, members: string[]): void {
+    const old = this.#ipSets.get(id);
+    if (!old) return;
+    const next = new Set(old.members);
+    for (const m of members) next.add(m);
+    this.#ipSets.set(id, { type: old.type, members: next });
+    this.#changed();
+  }
+  onIPSetMembersRemoved(id: string, members: string[]): void {
+    const old = this.#ipSets.get(id);
+    if (!old) return;
+    const next = new Set(old.members);
+    for (const m of members) next.delete(m);
+    this.#ipSets.set(id, { type: old.type, members: next });
+    this.#changed();
+  }
+  onIPSetRemoved(id: string): void {
+    if (this.#ipSets.delete(id)) this.#changed();
+  }
+  onPolicyUpdate(key: string, id: PolicyID, rules: PolicyRules): void {
+    // A fresh object per update: the render cache is keyed by identity.
+    this.#policies.set(key, { id, rules: { ...rules } });
+    this.#changed();
+  }
+  onPolicyRemoved(key: string): void {
+    if (this.#policies.delete(key)) this.#changed();
+  }
+  onProfileUpdate(name: string, rules: PolicyRules): void {
+    this.#profiles.set(name, { ...rules });
+    this.#changed();
+  }
+  onProfileRemoved(name: string): void {
+    if (this.#profiles.delete(name)) this.#changed();
+  }
+  onWorkloadEndpointUpdate(ep: WorkloadEndpointInfo): void {
+    this.#weps.set(ep.key, { ...ep });
+    this.#changed();
+  }
+  onWorkloadEndpointRemoved(key: string): void {
+    if (this.#weps.delete(key)) this.#changed();
+  }
+  onHostEndpointUpdate(ep: HostEndpointInfo): void {
+    this.#heps.set(ep.key, { ...ep });
+    this.#changed();
+  }
+  onHostEndpointRemoved(key: string): void {
+    if (this.#heps.delete(key)) this.#changed();
+  }
+  onRouteUpdate(route: RouteInfo): void {
+    if (route.type !== 'local-workload' || !route.interfaceName) {
+      // Remote routes belong to BGP (or the lab's static routes); a local route that became remote goes.
+      if (this.#routeDsts.delete(route.dst)) this.#routes?.removeRoute(route.dst);
+      return;
+    }
+    this.#routeDsts.set(route.dst, route.interfaceName);
+    this.#routes?.setRoute(route.dst, route.interfaceName);
+    this.#changed();
+  }
+  onRouteRemoved(dst: string): void {
+    if (this.#routeDsts.delete(dst)) {
+      this.#routes?.removeRoute(dst);
+      this.#changed();
+    }
+  }
+  onIPPoolUpdate(id: string, pool: IPPoolInfo): void {
+    this.#pools.set(id, { ...pool });
+    this.#changed();
+  }
+  onIPPoolRemoved(id: string): void {
+    if (this.#pools.delete(id)) this.#changed();
+  }
+  onConfigUpdate(config: DataplaneConfig): void {
+    this.#config = { ...config };
+    this.#changed();
+  }
+  onInSync(): void {
+    this.#inSync = true;
+    this.#changed();
+  }
+
+  // ---- State and figures -------------------------------------------------------------------------
+
+  get inSync(): boolean {
+    return this.#inSync;
+  }
+  get config(): DataplaneConfig {
+    return this.#config;
+  }
+  get activeLocalEndpoints(): number {
+    return this.#weps.size + this.#heps.size;
+  }
+  get activeLocalPolicies(): number {
+    return this.#policies.size;
+  }
+  get ipSetCount(): number {
+    return this.#ipSets.size;
+  }
+
+  snapshot(): DataplaneState {
+    return {
+      config: this.#config,
+      ipSets: this.#ipSets,
+      policies: this.#policies,
+      profiles: this.#profiles,
+      workloadEndpoints: this.#weps,
+      hostEndpoints: this.#heps,
+      ipPools: this.#pools,
+    };
+  }
+
+  render(): NftTable[] {
+    const state = this.snapshot();
+    return this.#families.map((f) => buildTable(state, f, this.#caches.get(f)));
+  }
+
+  // ---- Applying ----------------------------------------------------------------------------------
+
+  #changed(): void {
+    this.#dirty = true;
+    this.#dirtySince ??= this.#now();
+    if (this.#autoApply && this.#inSync && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        void this.flush().catch(() => undefined);
+      });
+    }
+  }
+
+  #serialise<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#queue.then(fn, fn);
+    this.#queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Apply pending changes now (no-op before in-sync). Resolves once the kernel is programmed. */
+  flush(): Promise<void> {
+    return this.#serialise(() => this.#flushLocked());
+  }
+
+  async #flushLocked(): Promise<void> {
+    if (!this.#inSync || !this.#dirty) return;
+    const since = this.#dirtySince ?? this.#now();
+    this.#dirty = false;
+    this.#dirtySince = undefined;
+    try {
+      const result = await this.#applier.apply(this.render());
+      this.#observer.onNftCalls?.(result.calls);
+      if (this.#routes) await this.#routes.apply();
+      if (result.mode !== 'none') this.#observer.onApplied?.((this.#now() - since) / 1000, result);
+    } catch (err) {
+      this.#observer.onNftCalls?.((err as { calls?: number }).calls ?? 1);
+      this.#observer.onFailure?.(err);
+      // Retry from a full replace on the next flush or refresh.
+      this.#dirty = true;
+      throw err;
+    }
+  }
+
+  /** Full resync: replace our tables with a fresh rendering and reconcile routes. */
+  resync(): Promise<ApplyResult | undefined> {
+    return this.#serialise(async () => {
+      if (!this.#inSync) return undefined;
+      this.#dirty = false;
+      const result = await this.#applier.fullReplace(this.render());
+      this.#observer.onNftCalls?.(result.calls);
+      if (this.#routes) await this.#routes.resync();
+      return result;
+    });
+  }
+
+  /** One refresh: repair drift in our tables, reconcile routes, retry anything that failed. */
+  refresh(): Promise<string | undefined> {
+    return this.#serialise(async () => {
+      if (!this.#inSync) return undefined;
+      if (this.#dirty) await this.#flushLocked().catch(() => undefined);
+      const repaired = await this.#applier.checkAndRepair();
+      if (repaired) this.#observer.onRepaired?.(repaired);
+      if (this.#routes) await this.#routes.resync();
+      return repaired;
+    });
+  }
+
+  /** Start periodic refresh at the configured interval (FelixConfiguration iptablesRefreshInterval). */
+  startRefresh(intervalSeconds?: number): void {
+    this.stopRefresh();
+    const seconds = intervalSeconds ?? this.#config.refreshIntervalSeconds;
+    if (!(seconds > 0)) return;
+    this.#refreshTimer = setInterval(() => {
+      this.refresh().catch((err: unknown) => this.#observer.onFailure?.(err));
+    }, seconds * 1000);
+    this.#refreshTimer.unref();
+  }
+
+  stopRefresh(): void {
+    if (this.#refreshTimer) clearInterval(this.#refreshTimer);
+    this.#refreshTimer = undefined;
+  }
+
+  /** Wait for queued work (for shutdown and tests). */
+  async idle(): Promise<void> {
+    await this.#queue;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Per-endpoint chains (Felix's `cali-tw-`/`cali-fw-` for workloads, `cali-th-`/`cali-fh-` and the forward
+ * `cali-thfw-`/`cali-fhfw-` for host endpoints) and the policy/profile chains they jump to.
+ *
+ * Endpoint chain body, as Felix renders it: conntrack → failsafe (host endpoints) → clear accept+pass marks →
+ * drop encapsulated packets from workloads → per tier: clear pass mark, jump to each policy while the pass mark
+ * is clear and return once the accept mark is set, end-of-tier drop unless the tier passes → per profile: jump,
+ * return if accepted → final drop. An endpoint that names a policy or profile we have no rules for is
+ * programmed to drop (fail closed) rather than skip it.
+ */
+import type { DataplaneConfig, PolicyRules, TierInfo } from '../../calc/dataplane-api.js';
+import type { DataplaneState, NftChain } from './model.js';
+import {
+  CLEAR_ACCEPT_PASS,
+  CLEAR_PASS,
+  IF_ACCEPTED,
+  IF_NOT_PASSED,
+  nftString,
+  policyChainName,
+  profileChainName,
+  type Direction,
+  type NftFamily,
+} from './names.js';
+import { renderRule } from './rule-render.js';
+
+export type PolicyLayer = 'filter' | 'raw' | 'mangle';
+
+/** Chain-name prefix for policy chains rendered in a layer other than filter. */
+export function layerPrefix(layer: PolicyLayer): string {
+  return layer === 'filter' ? '' : `${layer}-`;
+}
+
+function denyVerdict(config: DataplaneConfig): string {
+  return config.denyAction === 'Reject' ? 'reject' : 'drop';
+}
+
+/** `cali-pi-<key>` / `cali-po-<key>` for one policy (or `raw-`/`mangle-` prefixed for those layers). */
+export function renderPolicyChains(
+  key: string,
+  rules: PolicyRules,
+  family: NftFamily,
+  config: DataplaneConfig,
+  layer: PolicyLayer = 'filter',
+): NftChain[] {
+  const opts = { family, config };
+  return [
+    { name: policyChainName(key, 'ingress', layerPrefix(layer)), rules: rules.inbound.flatMap((r) => renderRule(r, opts)) },
+    { name: policyChainName(key, 'egress', layerPrefix(layer)), rules: rules.outbound.flatMap((r) => renderRule(r, opts)) },
+  ];
+}
+
+export function renderProfileChains(name: string, rules: PolicyRules, family: NftFamily, config: DataplaneConfig): NftChain[] {
+  const opts = { family, config };
+  return [
+    { name: profileChainName(name, 'ingress'), rules: rules.inbound.flatMap((r) => renderRule(r, opts)) },
+    { name: profileChainName(name, 'egress'), rules: rules.outbound.flatMap((r) => renderRule(r, opts)) },
+  ];
+}
+
+export interface EndpointChainSpec {
+  name: string;
+  dir: Direction;
+  tiers: TierInfo[];
+  profileIds: string[];
+  /** Layer the policy chains live in. */
+  layer: PolicyLayer;
+  conntrack: boolean;
+  failsafeChain?: string;
+  dropEncap?: boolean;
+  /** Drop at the end of a tier with no verdict (false for untracked and preDNAT chains, which fall through). */
+  endOfTierDrop: boolean;
+  /** Final drop when nothing allowed (false for raw/mangle chains). */
+  finalDrop: boolean;
+  /** Profiles only apply to workload and normal host endpoint chains. */
+  useProfiles: boolean;
+}
+
+/** Policies that a layer renders: which layer a policy belongs to follows its flags. */
+export function policyLayerOf(rules: PolicyRules): PolicyLayer {
+  if (rules.untracked) return 'raw';
+  if (rules.preDNAT) return 'mangle';
+  return 'filter';
+}
+
+export function renderEndpointChain(spec: EndpointChainSpec, state: DataplaneState, family: NftFamily): NftChain {
+  const { config } = state;
+  const deny = denyVerdict(config);
+  const rules: string[] = [];
+  if (spec.conntrack) {
+    rules.push('ct state established,related accept');
+    if (!config.disableConntrackInvalidCheck) rules.push('ct state invalid drop');
+  }
+  if (spec.failsafeChain) rules.push(`jump ${spec.failsafeChain}`);
+  rules.push(CLEAR_ACCEPT_PASS);
+  if (spec.dropEncap) {
+    rules.push(`meta l4proto udp th dport 4789 drop comment ${nftString('Drop VXLAN encapped packets originating in workloads')}`);
+    if (family === 'ip') rules.push(`meta l4proto 4 drop comment ${nftString('Drop IPinIP encapped packets originating in workloads')}`);
+  }
+  for (const tier of spec.tiers) {
+    const keys = spec.dir === 'ingress' ? tier.ingressPolicies : tier.egressPolicies;
+    if (keys.length === 0) continue;
+    rules.push(`${CLEAR_PASS} comment ${nftString(`Start of tier ${tier.name}`)}`);
+    let enforced = 0;
+    for (const key of keys) {
+      const pol = state.policies.get(key);
+      if (!pol) {
+        // Fail closed: the calc graph referenced a policy we were never given.
+        return { name: spec.name, rules: [...rules, `${deny} comment ${nftString(`Policy ${key} not programmed`)}`] };
+      }
+      if (pol.rules.staged) continue;
+      enforced++;
+      rules.push(`${IF_NOT_PASSED} jump ${policyChainName(key, spec.dir, layerPrefix(spec.layer))}`);
+      rules.push(`${IF_ACCEPTED} return comment ${nftString(`Return if policy accepted`)}`);
+    }
+    if (spec.endOfTierDrop && enforced > 0 && tier.defaultAction !== 'Pass') {
+      rules.push(`${IF_NOT_PASSED} ${deny} comment ${nftString(`End of tier ${tier.name}. Drop if no policies passed packet`)}`);
+    }
+  }
+  if (spec.useProfiles) {
+    for (const name of spec.profileIds) {
+      if (!state.profiles.has(name)) {
+        return { name: spec.name, rules: [...rules, `${deny} comment ${nftString(`Profile ${name} not programmed`)}`] };
+      }
+      rules.push(`jump ${profileChainName(name, spec.dir)}`);
+      rules.push(`${IF_ACCEPTED} return comment ${nftString('Return if profile accepted')}`);
+    }
+  }
+  if (spec.finalDrop) rules.push(`${deny} comment ${nftString(spec.useProfiles ? 'Drop if no profiles matched' : 'Drop if no policies passed packet')}`);
+  return { name: spec.name, rules };
+}

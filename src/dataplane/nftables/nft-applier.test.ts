@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fixtureState } from './_fixtures.js';
+import { NftApplier, describeDrift } from './nft-applier.js';
+import { RecordingNftRunner } from './nft-runner.js';
+import { buildTable } from './table.js';
+import type { DataplaneState, NftTable } from './model.js';
+
+const both = (s: DataplaneState): NftTable[] => [buildTable(s, 'ip'), buildTable(s, 'ip6')];
+
+function withPolicyRules(s: DataplaneState, key: string, port: number): DataplaneState {
+  const policies = new Map(s.policies);
+  const p = policies.get(key)!;
+  policies.set(key, { id: p.id, rules: { ...p.rules, inbound: [{ action: 'allow', protocol: 'tcp', dstPorts: [{ first: port, last: port }], ruleId: 'n1' }] } });
+  return { ...s, policies };
+}
+
+test('the first apply is one atomic full replace of both tables', async () => {
+  const runner = new RecordingNftRunner();
+  const applier = new NftApplier(runner);
+  const res = await applier.apply(both(fixtureState()));
+  assert.deepEqual(res, { mode: 'full', calls: 1 });
+  assert.equal(runner.scripts.length, 1);
+  assert.match(runner.scripts[0]!, /^table ip calico\ndelete table ip calico\ntable ip calico \{/);
+  assert.match(runner.scripts[0]!, /\ntable ip6 calico\ndelete table ip6 calico\ntable ip6 calico \{/);
+});
+
+test('a policy change sends only that chain (flush + rules), nothing when nothing changed', async () => {
+  const runner = new RecordingNftRunner();
+  const applier = new NftApplier(runner);
+  const s0 = fixtureState();
+  await applier.apply(both(s0));
+  const res = await applier.apply(both(withPolicyRules(s0, 'knp/x/allow-frontend', 8443)));
+  assert.deepEqual(res, { mode: 'incremental', calls: 1 });
+  const script = runner.scripts[1]!;
+  assert.deepEqual(script.split('\n').filter(Boolean), [
+    'flush chain ip calico cali-pi-knp/x/allow-frontend',
+    'add rule ip calico cali-pi-knp/x/allow-frontend meta l4proto tcp th dport 8443 meta mark set meta mark | 0x10000 return comment "cali:n1"',
+    'flush chain ip6 calico cali-pi-knp/x/allow-frontend',
+    'add rule ip6 calico cali-pi-knp/x/allow-frontend meta l4proto tcp th dport 8443 meta mark set meta mark | 0x10000 return comment "cali:n1"',
+  ]);
+  assert.deepEqual(await applier.apply(both(withPolicyRules(s0, 'knp/x/allow-frontend', 8443))), { mode: 'none', calls: 0 });
+});
+
+test('IP set membership changes are element adds and deletes', async () => {
+  const runner = new RecordingNftRunner();
+  const applier = new NftApplier(runner);
+  const s0 = fixtureState();
+  await applier.apply(both(s0));
+  const ipSets = new Map(s0.ipSets);
+  ipSets.set('s:frontend', { type: 'net', members: new Set(['10.65.1.2/32', '10.65.3.3/32']) });
+  await applier.apply(both({ ...s0, ipSets }));
+  assert.deepEqual(runner.scripts[1]!.split('\n').filter(Boolean), [
+    'delete element ip calico cali40s-frontend { 10.65.2.0/24 }',
+    'add element ip calico cali40s-frontend { 10.65.3.3 }',
+    'delete element ip6 calico cali60s-frontend { fd00::2 }',
+  ]);
+});
+
+test('a new endpoint is first programmed as drop, then filled (fail closed)', async () => {
+  const runner = new RecordingNftRunner();
+  const applier = new NftApplier(runner);
+  const s0 = fixtureState();
+  await applier.apply([buildTable(s0, 'ip')]);
+  const weps = new Map(s0.workloadEndpoints);
+  weps.set('x/c', { key: 'x/c', interfaceName: 'calic0ffee0001', ipv4Nets: ['10.65.1.9/32'], ipv6Nets: [], tiers: [], profileIds: ['kns.x'] });
+  const res = await applier.apply([buildTable({ ...s0, workloadEndpoints: weps }, 'ip')]);
+  assert.deepEqual(res, { mode: 'incremental', calls: 2 });
+  const first = runner.scripts[1]!;
+  assert.match(first, /add chain ip calico cali-tw-calic0ffee0001\n/);
+  assert.match(first, /add rule ip calico cali-tw-calic0ffee0001 drop comment "Endpoint not yet programmed \(fail closed\)"/);
+  assert.match(first, /add element ip calico cali-to-wl-dispatch \{ "calic0ffee0001" : goto cali-tw-calic0ffee0001 \}/);
+  const second = runner.scripts[2]!;
+  assert.match(second, /flush chain ip calico cali-tw-calic0ffee0001\n/);
+  assert.match(second, /add rule ip calico cali-tw-calic0ffee0001 jump cali-pri-kns.x/);
+});
+
+test('when filling fails, the endpoint stays on drop and the error is reported', async () => {
+  const runner = new RecordingNftRunner();
+  const applier = new NftApplier(runner);
+  const s0 = fixtureState();
+  await applier.apply([buildTable(s0, 'ip')]);
+  const weps = new Map(s0.workloadEndpoints);
+  weps.set('x/c', { key: 'x/c', interfaceName: 'calic0ffee0001', ipv4Nets: ['10.65.1.9/32'], ipv6Nets: [], tiers: [], profileIds: ['kns.x'] });
+  // Fail every script that would put the real rules in place (incremental fill and full replace).
+  runner.failNext(2, /cali-tw-calic0ffee0001 \{\n\t\tct state|flush chain ip calico cali-tw-calic0ffee0001/);
+  await assert.rejects(applier.apply([buildTable({ ...s0, workloadEndpoints: weps }, 'ip')]), /injected failure/);
+  const last = runner.scripts.at(-1)!;
+  assert.match(last, /^table ip calico\ndelete table ip calico\n/);
+  assert.match(last, /chain cali-tw-calic0ffee0001 \{\n\t\tdrop comment "Endpoint not yet programmed \(fail closed\)"\n\t\}/);
+  const tw = applier.current![0]!.chains.get('cali-tw-calic0ffee0001')!;
+  assert.deepEqual(tw.rules, ['drop comment "Endpoint not yet programmed (fail closed)"']);
+});
+
+function listingOf(t: NftTable, mutate?: (items: object[]) => void): string {
+  const items: object[] = [{ metainfo: { version: '1.0.6' } }, { table: { family: t.family, name: t.name } }];
+  for (const s of t.sets.values()) items.push({ set: { name: s.name, elem: s.elements.length > 0 ? [...s.elements] : undefined } });
+  for (const m of t.maps.values()) items.push({ map: { name: m.name, elem: m.elements.size > 0 ? [...m.elements.keys()] : undefined } });
+  for (const c of t.chains.values()) {
+    items.push({ chain: { name: c.name } });
+    c.rules.forEach((r, i) => items.push({ rule: { chain: c.name, handle: i, expr: r } }));
+  }
+  mutate?.(items);
+  return JSON.stringify({ nftables: items });
+}
+
+test('describeDrift() notices a flushed chain, a missing chain and an emptied set', () => {
+  const t = buildTable(fixtureState(), 'ip');
+  assert.equal(describeDrift(t, listingOf(t)), undefined);
+  const flushed = listingOf(t, (items) => items.splice(0, items.length, ...items.filter((i) => !('rule' in i && (i as { rule: { chain: string } }).rule.chain === 'filter-FORWARD'))));
+  assert.match(describeDrift(t, flushed)!, /chain filter-FORWARD has 0 rules, expected 6/);
+  const noSet = listingOf(t, (items) => {
+    const s = items.find((i) => 'set' in i && (i as { set: { name: string } }).set.name === 'cali40s-frontend') as { set: { elem?: unknown[] } };
+    delete s.set.elem;
+  });
+  assert.match(describeDrift(t, noSet)!, /set cali40s-frontend has 0 elements, expected 2/);
+});
+
+test('checkAndRepair() replaces a missing or modified table, and leaves a matching one alone', async () => {
+  const runner = new RecordingNftRunner();
+  const applier = new NftApplier(runner);
+  const t = buildTable(fixtureState(), 'ip');
+  await applier.apply([t]);
+  runner.listings.set('ip calico', listingOf(t));
+  assert.equal(await applier.checkAndRepair(), undefined);
+  assert.equal(await applier.checkAndRepair(), undefined);
+  // Same structure, different content, no write of ours in between: someone edited a rule.
+  runner.listings.set('ip calico', listingOf(t, (items) => items.push({ metainfo: { edited: true } })));
+  assert.match((await applier.checkAndRepair())!, /modified by someone else/);
+  assert.match(runner.scripts.at(-1)!, /^table ip calico\ndelete table ip calico/);
+  runner.listings.delete('ip calico');
+  assert.match((await applier.checkAndRepair())!, /is missing/);
+  assert.equal(runner.scripts.length, 3);
+});

@@ -1,0 +1,208 @@
+/**
+ * Applies rendered tables to the kernel through an NftRunner.
+ *
+ * - The first apply (and any repair) is an atomic full replace of every table we own.
+ * - Later applies send one transaction with only what changed (diffScript).
+ * - New endpoint chains are first programmed as a plain drop together with their dispatch entries, and filled
+ *   in a second transaction, so an endpoint whose policy cannot be programmed drops its traffic (fail closed).
+ * - If a transaction fails, the whole state is replaced; if that fails too, the endpoints touched by the change
+ *   are programmed to drop and the error is rethrown (the driver counts it and retries on the next refresh).
+ * - checkAndRepair() compares the kernel's table with what we wrote (chain/set/map names, rule and element
+ *   counts, and, when we have not written since the last check, a hash of the whole listing) and replaces
+ *   the table when someone else changed or flushed it.
+ */
+import { createHash } from 'node:crypto';
+import type { NftChain, NftMap, NftTable } from './model.js';
+import { diffScript, fullReplaceScript } from './format.js';
+import type { NftRunner } from './nft-runner.js';
+import { nftString } from './names.js';
+
+const ENDPOINT_CHAIN = /^cali-(tw|fw|th|fh|thfw|fhfw)-/;
+
+export type ApplyMode = 'none' | 'full' | 'incremental' | 'fail-closed';
+
+export interface ApplyResult {
+  mode: ApplyMode;
+  /** nft invocations this apply made. */
+  calls: number;
+}
+
+function dropChain(name: string): NftChain {
+  return { name, rules: [`drop comment ${nftString('Endpoint not yet programmed (fail closed)')}`] };
+}
+
+/** `current` plus new endpoint chains as drop, reachable through their new dispatch entries. */
+function closedStep(current: NftTable, next: NftTable): NftTable | undefined {
+  const newEndpointChains = [...next.chains.keys()].filter((n) => ENDPOINT_CHAIN.test(n) && !current.chains.has(n));
+  if (newEndpointChains.length === 0) return undefined;
+  const fresh = new Set(newEndpointChains);
+  const chains = new Map(current.chains);
+  for (const n of newEndpointChains) chains.set(n, dropChain(n));
+  const maps = new Map<string, NftMap>(current.maps);
+  for (const [name, m] of next.maps) {
+    const base = current.maps.get(name);
+    const elements = new Map(base?.elements ?? []);
+    let changed = false;
+    for (const [k, v] of m.elements) {
+      const target = v.split(' ')[1] ?? '';
+      if (fresh.has(target) && !elements.has(k)) {
+        elements.set(k, v);
+        changed = true;
+      }
+    }
+    if (changed) maps.set(name, { name, type: m.type, elements });
+  }
+  return { ...current, chains, maps };
+}
+
+/** `next`, but with every endpoint chain that changed since `current` replaced by a drop. */
+function failClosedTable(current: NftTable | undefined, next: NftTable): NftTable {
+  const chains = new Map<string, NftChain>();
+  for (const [name, c] of next.chains) {
+    const old = current?.chains.get(name);
+    if (ENDPOINT_CHAIN.test(name)) chains.set(name, old === c ? c : dropChain(name));
+    else if (c.hook || old === c) chains.set(name, c);
+    else chains.set(name, old ?? { name, rules: [] });
+  }
+  return { ...next, chains };
+}
+
+interface ListingSummary {
+  chains: Map<string, number>;
+  sets: Map<string, number>;
+  maps: Map<string, number>;
+}
+
+function summarizeListing(json: string): ListingSummary {
+  const doc = JSON.parse(json) as { nftables: Array<Record<string, { name?: string; chain?: string; elem?: unknown[] }>> };
+  const s: ListingSummary = { chains: new Map(), sets: new Map(), maps: new Map() };
+  for (const item of doc.nftables) {
+    if (item.chain) s.chains.set(item.chain.name!, s.chains.get(item.chain.name!) ?? 0);
+    else if (item.rule) s.chains.set(item.rule.chain!, (s.chains.get(item.rule.chain!) ?? 0) + 1);
+    else if (item.set) s.sets.set(item.set.name!, item.set.elem?.length ?? 0);
+    else if (item.map) s.maps.set(item.map.name!, item.map.elem?.length ?? 0);
+  }
+  return s;
+}
+
+/** Why the kernel's table differs from our model, or undefined if it matches. */
+export function describeDrift(table: NftTable, listingJson: string): string | undefined {
+  const s = summarizeListing(listingJson);
+  if (s.chains.size !== table.chains.size) return `table ${table.family} ${table.name} has ${s.chains.size} chains, expected ${table.chains.size}`;
+  for (const [name, c] of table.chains) {
+    const n = s.chains.get(name);
+    if (n !== c.rules.length) return `chain ${name} has ${n ?? 'no'} rules, expected ${c.rules.length}`;
+  }
+  if (s.sets.size !== table.sets.size) return `table ${table.family} ${table.name} has ${s.sets.size} sets, expected ${table.sets.size}`;
+  for (const [name, set] of table.sets) {
+    if (s.sets.get(name) !== set.elements.length) return `set ${name} has ${s.sets.get(name) ?? 'no'} elements, expected ${set.elements.length}`;
+  }
+  for (const [name, m] of table.maps) {
+    if (s.maps.get(name) !== m.elements.size) return `map ${name} has ${s.maps.get(name) ?? 'no'} elements, expected ${m.elements.size}`;
+  }
+  return undefined;
+}
+
+export class NftApplier {
+  readonly #runner: NftRunner;
+  #current: NftTable[] | undefined;
+  #wroteSinceCheck = true;
+  #listingHashes = new Map<string, string>();
+
+  constructor(runner: NftRunner) {
+    this.#runner = runner;
+  }
+
+  /** What we last programmed (undefined before the first apply or after a failed one). */
+  get current(): readonly NftTable[] | undefined {
+    return this.#current;
+  }
+
+  async apply(next: NftTable[]): Promise<ApplyResult> {
+    const current = this.#current;
+    if (!current || current.length !== next.length || current.some((t, i) => t.family !== next[i]!.family)) {
+      return this.#replaceOrFailClosed(current, next, 0);
+    }
+    let calls = 0;
+    try {
+      const steps: NftTable[][] = [];
+      const closed = current.map((t, i) => closedStep(t, next[i]!));
+      if (closed.some((c) => c !== undefined)) steps.push(current.map((t, i) => closed[i] ?? t));
+      steps.push(next);
+      let from = current;
+      for (const to of steps) {
+        const parts = from.map((t, i) => diffScript(t, to[i]!));
+        if (parts.some((p) => p === null)) return this.#replaceOrFailClosed(current, next, calls);
+        const script = parts.join('');
+        if (script !== '') {
+          this.#wroteSinceCheck = true;
+          calls++;
+          await this.#runner.run(script);
+          this.#current = to;
+        }
+        from = to;
+      }
+      return { mode: calls === 0 ? 'none' : 'incremental', calls };
+    } catch {
+      return this.#replaceOrFailClosed(this.#current, next, calls);
+    }
+  }
+
+  async fullReplace(next: NftTable[]): Promise<ApplyResult> {
+    return this.#replaceOrFailClosed(this.#current, next, 0);
+  }
+
+  async #replaceOrFailClosed(current: readonly NftTable[] | undefined, next: NftTable[], calls: number): Promise<ApplyResult> {
+    this.#wroteSinceCheck = true;
+    try {
+      calls++;
+      await this.#runner.run(fullReplaceScript(next));
+      this.#current = next;
+      return { mode: 'full', calls };
+    } catch (err) {
+      const closed = next.map((t) => failClosedTable(current?.find((c) => c.family === t.family), t));
+      calls++;
+      try {
+        await this.#runner.run(fullReplaceScript(closed));
+        this.#current = closed;
+      } catch {
+        this.#current = undefined;
+      }
+      throw Object.assign(err instanceof Error ? err : new Error(String(err)), { calls });
+    }
+  }
+
+  /**
+   * Returns a description of the drift it repaired, or undefined when the kernel matched.
+   * Call from the periodic refresh, serialised with apply().
+   */
+  async checkAndRepair(): Promise<string | undefined> {
+    const current = this.#current;
+    if (!current) return undefined;
+    let drift: string | undefined;
+    const hashes = new Map<string, string>();
+    for (const t of current) {
+      const listing = await this.#runner.listTable(t.family, t.name);
+      if (listing === undefined) {
+        drift = `table ${t.family} ${t.name} is missing`;
+        break;
+      }
+      const hash = createHash('sha256').update(listing).digest('hex');
+      hashes.set(t.family, hash);
+      drift = describeDrift(t, listing);
+      const previous = this.#listingHashes.get(t.family);
+      if (!drift && !this.#wroteSinceCheck && previous !== undefined && previous !== hash) {
+        drift = `table ${t.family} ${t.name} was modified by someone else`;
+      }
+      if (drift) break;
+    }
+    if (drift) {
+      await this.#replaceOrFailClosed(current, [...current], 0);
+      this.#listingHashes.clear();
+      return drift;
+    }
+    this.#listingHashes = hashes;
+    this.#wroteSinceCheck = false;
+    return undefined;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The one edge to the kernel's nftables: run a script as one transaction, list a table as JSON.
+ * ExecNftRunner runs `nft` in the caller's network namespace; RecordingNftRunner is the fake for tests.
+ */
+import { spawn } from 'node:child_process';
+
+export interface NftRunner {
+  /** Run `script` with `nft -f -` (one atomic transaction). Rejects with nft's stderr on failure. */
+  run(script: string): Promise<void>;
+  /** `nft -j list table <family> <name>`; resolves undefined when the table does not exist. */
+  listTable(family: string, name: string): Promise<string | undefined>;
+}
+
+export class NftError extends Error {
+  readonly stderr: string;
+  constructor(message: string, stderr: string) {
+    super(message);
+    this.name = 'NftError';
+    this.stderr = stderr;
+  }
+}
+
+function runNft(args: string[], input: string | undefined, nftPath: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(nftPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input ?? '');
+  });
+}
+
+export class ExecNftRunner implements NftRunner {
+  readonly #nft: string;
+  constructor(options: { nftPath?: string } = {}) {
+    this.#nft = options.nftPath ?? 'nft';
+  }
+
+  async run(script: string): Promise<void> {
+    const r = await runNft(['-f', '-'], script, this.#nft);
+    if (r.code !== 0) throw new NftError(`Cannot apply nftables transaction: ${r.stderr.trim().split('\n').slice(0, 6).join(' | ')}`, r.stderr);
+  }
+
+  async listTable(family: string, name: string): Promise<string | undefined> {
+    const r = await runNft(['-j', 'list', 'table', family, name], undefined, this.#nft);
+    if (r.code !== 0) {
+      if (/No such file or directory/.test(r.stderr)) return undefined;
+      throw new NftError(`Cannot list table ${family} ${name}: ${r.stderr.trim()}`, r.stderr);
+    }
+    return r.stdout;
+  }
+}
+
+/** Records every script; `failNext(n, pattern?)` makes the next matching runs fail, as a rejecting kernel would. */
+export class RecordingNftRunner implements NftRunner {
+  readonly scripts: string[] = [];
+  /** What listTable returns, per `family name`. */
+  readonly listings = new Map<string, string>();
+  #failures: Array<RegExp | undefined> = [];
+
+  failNext(count = 1, pattern?: RegExp): void {
+    for (let i = 0; i < count; i++) this.#failures.push(pattern);
+  }
+
+  async run(script: string): Promise<void> {
+    const f = this.#failures[0];
+    if (this.#failures.length > 0 && (f === undefined || f.test(script))) {
+      this.#failures.shift();
+      this.scripts.push(script);
+      throw new NftError('Cannot apply nftables transaction: injected failure', 'injected');
+    }
+    this.scripts.push(script);
+  }
+
+  async listTable(family: string, name: string): Promise<string | undefined> {
+    return this.listings.get(`${family} ${name}`);
+  }
+}

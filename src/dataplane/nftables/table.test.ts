@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { repoPath } from '../../../test/helpers/paths.js';
+import { fixtureConfig, fixtureState } from './_fixtures.js';
+import { formatTable } from './format.js';
+import { buildTable, RenderCache } from './table.js';
+import type { DataplaneState } from './model.js';
+
+/** Compare with test/dataplane/golden/<name>; UPDATE_GOLDEN=1 rewrites the file instead. */
+function golden(name: string, text: string): void {
+  const file = repoPath('test/dataplane/golden', name);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+    if (process.env.UPDATE_GOLDEN !== '1') assert.fail(`golden file ${file} is missing; run with UPDATE_GOLDEN=1`);
+    writeFileSync(file, text);
+    return;
+  }
+  assert.equal(text, readFileSync(file, 'utf8'));
+}
+
+test('buildTable() renders the fixture state as in the golden files', () => {
+  const state = fixtureState();
+  golden('fixture-ip.nft', formatTable(buildTable(state, 'ip')));
+  golden('fixture-ip6.nft', formatTable(buildTable(state, 'ip6')));
+});
+
+test('buildTable() renders Reject, Drop-to-host and disabled invalid check', () => {
+  const state = fixtureState(fixtureConfig({ denyAction: 'Reject', defaultEndpointToHostAction: 'Drop', disableConntrackInvalidCheck: true }));
+  golden('fixture-reject-ip.nft', formatTable(buildTable(state, 'ip')));
+});
+
+test('buildTable() output is identical with and without a warm cache', () => {
+  const state = fixtureState();
+  const cache = new RenderCache();
+  const first = formatTable(buildTable(state, 'ip', cache));
+  assert.equal(formatTable(buildTable(state, 'ip', cache)), first);
+  assert.equal(formatTable(buildTable(state, 'ip')), first);
+});
+
+test('an endpoint naming a policy we do not have is programmed to drop (fail closed)', () => {
+  const base = fixtureState();
+  const policies = new Map(base.policies);
+  policies.delete('knp/x/allow-frontend');
+  const state: DataplaneState = { ...base, policies };
+  const tw = buildTable(state, 'ip').chains.get('cali-tw-cali1a2b3c4d5e6')!;
+  assert.match(tw.rules.at(-1)!, /^drop comment "Policy knp\/x\/allow-frontend not programmed"$/);
+  assert.ok(!tw.rules.some((r) => r.includes('jump cali-pri-')), 'profiles must not be reached');
+});
+
+test('a staged policy gets no chain and no jump; a tier of only staged policies has no end-of-tier drop', () => {
+  const base = fixtureState();
+  const t = buildTable(base, 'ip');
+  assert.ok(!t.chains.has('cali-pi-snp/x/staged-deny'));
+  const ep = base.workloadEndpoints.get('x/a')!;
+  const onlyStaged = { ...ep, tiers: [{ name: 'default', ingressPolicies: ['snp/x/staged-deny'], egressPolicies: [], defaultAction: 'Deny' as const }] };
+  const state: DataplaneState = { ...base, workloadEndpoints: new Map([['x/a', onlyStaged]]) };
+  const tw = buildTable(state, 'ip').chains.get('cali-tw-cali1a2b3c4d5e6')!;
+  assert.ok(!tw.rules.some((r) => r.includes('End of tier')));
+  assert.ok(tw.rules.some((r) => r === 'jump cali-pri-kns.x'));
+});
+
+test('a tier with defaultAction Pass has no end-of-tier drop; a Deny tier has one', () => {
+  const tw = buildTable(fixtureState(), 'ip').chains.get('cali-tw-cali1a2b3c4d5e6')!;
+  assert.ok(!tw.rules.some((r) => r.includes('End of tier security')));
+  assert.ok(tw.rules.some((r) => r.includes('End of tier default')));
+});
+
+test('no NAT chain without a natOutgoing pool', () => {
+  const base = fixtureState();
+  const pools = new Map([...base.ipPools].map(([k, p]) => [k, { ...p, natOutgoing: false }]));
+  const t = buildTable({ ...base, ipPools: pools }, 'ip');
+  assert.ok(!t.chains.has('nat-POSTROUTING'));
+  assert.ok(!t.sets.has('cali40masq-ipam-pools'));
+});

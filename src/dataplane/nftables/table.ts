@@ -1,0 +1,292 @@
+/**
+ * Renders the whole `calico` table for one family from the dataplane state. Pure; a RenderCache lets the
+ * driver re-render after every change while only rebuilding what changed (policies, profiles and IP sets
+ * are cached by object identity, so the driver replaces those objects rather than mutating them).
+ */
+import type { DataplaneConfig, HostEndpointInfo, PolicyRules, TierInfo, WorkloadEndpointInfo } from '../../calc/dataplane-api.js';
+import type { DataplaneState, IPSetState, NftChain, NftMap, NftSet, NftTable } from './model.js';
+import {
+  CLEAR_ACCEPT_PASS,
+  IF_ACCEPTED,
+  TABLE_NAME,
+  chainName,
+  hostEndpointIfaceId,
+  nftString,
+  type NftFamily,
+} from './names.js';
+import { policyLayerOf, renderEndpointChain, renderPolicyChains, renderProfileChains } from './endpoint-chains.js';
+import { renderIPSet, renderPoolSets } from './sets.js';
+
+export const WL_TO_DISPATCH = 'cali-to-wl-dispatch';
+export const WL_FROM_DISPATCH = 'cali-from-wl-dispatch';
+export const HEP_FROM = 'cali-from-host-endpoint';
+export const HEP_TO = 'cali-to-host-endpoint';
+export const HEP_FROM_FWD = 'cali-from-hep-forward';
+export const HEP_TO_FWD = 'cali-to-hep-forward';
+
+/** Per-family memo of rendered pieces, keyed by the identity of the state objects they came from. */
+export class RenderCache {
+  #config: DataplaneConfig | undefined;
+  #policies = new WeakMap<PolicyRules, NftChain[]>();
+  #profiles = new WeakMap<PolicyRules, NftChain[]>();
+  #sets = new WeakMap<IPSetState, NftSet>();
+  #workloads = new WeakMap<WorkloadEndpointInfo, { deps: string; chains: NftChain[] }>();
+
+  #checkConfig(config: DataplaneConfig): void {
+    if (config !== this.#config) {
+      this.#config = config;
+      this.#policies = new WeakMap();
+      this.#profiles = new WeakMap();
+      this.#workloads = new WeakMap();
+    }
+  }
+
+  policy(key: string, rules: PolicyRules, family: NftFamily, config: DataplaneConfig): NftChain[] {
+    this.#checkConfig(config);
+    let chains = this.#policies.get(rules);
+    if (!chains) {
+      chains = renderPolicyChains(key, rules, family, config, policyLayerOf(rules));
+      this.#policies.set(rules, chains);
+    }
+    return chains;
+  }
+
+  profile(name: string, rules: PolicyRules, family: NftFamily, config: DataplaneConfig): NftChain[] {
+    this.#checkConfig(config);
+    let chains = this.#profiles.get(rules);
+    if (!chains) {
+      chains = renderProfileChains(name, rules, family, config);
+      this.#profiles.set(rules, chains);
+    }
+    return chains;
+  }
+
+  /**
+   * Workload chains depend on the endpoint and on whether each policy/profile it names exists (and is
+   * staged), not on the policies' rules, so a policy edit does not re-render endpoints.
+   */
+  workload(ep: WorkloadEndpointInfo, state: DataplaneState, family: NftFamily): NftChain[] {
+    this.#checkConfig(state.config);
+    const deps = dependencyKey(ep.tiers, ep.profileIds, state);
+    const hit = this.#workloads.get(ep);
+    if (hit && hit.deps === deps) return hit.chains;
+    const chains = workloadChains(ep, state, family);
+    this.#workloads.set(ep, { deps, chains });
+    return chains;
+  }
+
+  ipSet(id: string, set: IPSetState, family: NftFamily): NftSet {
+    let s = this.#sets.get(set);
+    if (!s) {
+      s = renderIPSet(id, set, family);
+      this.#sets.set(set, s);
+    }
+    return s;
+  }
+}
+
+function dependencyKey(tiers: TierInfo[], profileIds: string[], state: DataplaneState): string {
+  let key = '';
+  for (const t of tiers) {
+    for (const k of [...t.ingressPolicies, ...t.egressPolicies]) {
+      const p = state.policies.get(k);
+      key += p === undefined ? '0' : p.rules.staged ? 's' : '1';
+    }
+  }
+  for (const name of profileIds) key += state.profiles.has(name) ? '1' : '0';
+  return key;
+}
+
+function hasPolicies(tiers: TierInfo[], dir: 'ingress' | 'egress'): boolean {
+  return tiers.some((t) => (dir === 'ingress' ? t.ingressPolicies : t.egressPolicies).length > 0);
+}
+
+function workloadChains(ep: WorkloadEndpointInfo, state: DataplaneState, family: NftFamily): NftChain[] {
+  const common = { tiers: ep.tiers, profileIds: ep.profileIds, layer: 'filter', conntrack: true, endOfTierDrop: true, finalDrop: true, useProfiles: true } as const;
+  return [
+    renderEndpointChain({ ...common, name: chainName('cali-tw-', ep.interfaceName), dir: 'ingress' }, state, family),
+    renderEndpointChain({ ...common, name: chainName('cali-fw-', ep.interfaceName), dir: 'egress', dropEncap: true }, state, family),
+  ];
+}
+
+interface HostEndpointRender {
+  chains: NftChain[];
+  /** Dispatch entries: map name → chain to `goto`. */
+  dispatch: Array<[string, string]>;
+  rawIn?: string;
+  rawOut?: string;
+  mangleIn?: string;
+}
+
+function hostEndpointChains(ep: HostEndpointInfo, state: DataplaneState, family: NftFamily): HostEndpointRender {
+  const id = hostEndpointIfaceId(ep.interfaceName);
+  const out: HostEndpointRender = { chains: [], dispatch: [] };
+  const normal = { profileIds: ep.profileIds, conntrack: true, layer: 'filter', endOfTierDrop: true, finalDrop: true, useProfiles: true } as const;
+  const fh = chainName('cali-fh-', id);
+  const th = chainName('cali-th-', id);
+  out.chains.push(renderEndpointChain({ ...normal, name: fh, dir: 'ingress', tiers: ep.tiers, failsafeChain: 'cali-failsafe-in' }, state, family));
+  out.chains.push(renderEndpointChain({ ...normal, name: th, dir: 'egress', tiers: ep.tiers, failsafeChain: 'cali-failsafe-out' }, state, family));
+  out.dispatch.push([HEP_FROM, fh], [HEP_TO, th]);
+  // Forwarded traffic is only policed when some applyOnForward policy applies in that direction.
+  const fwd = { ...normal, tiers: ep.forwardTiers, useProfiles: false } as const;
+  if (hasPolicies(ep.forwardTiers, 'ingress')) {
+    const name = chainName('cali-fhfw-', id);
+    out.chains.push(renderEndpointChain({ ...fwd, name, dir: 'ingress' }, state, family));
+    out.dispatch.push([HEP_FROM_FWD, name]);
+  }
+  if (hasPolicies(ep.forwardTiers, 'egress')) {
+    const name = chainName('cali-thfw-', id);
+    out.chains.push(renderEndpointChain({ ...fwd, name, dir: 'egress' }, state, family));
+    out.dispatch.push([HEP_TO_FWD, name]);
+  }
+  // Untracked (raw) and pre-DNAT (mangle) chains fall through to normal policy when nothing decides.
+  const fallThrough = { profileIds: [] as string[], conntrack: false, endOfTierDrop: false, finalDrop: false, useProfiles: false } as const;
+  if (hasPolicies(ep.untrackedTiers, 'ingress')) {
+    out.rawIn = chainName('raw-cali-fh-', id);
+    out.chains.push(renderEndpointChain({ ...fallThrough, name: out.rawIn, dir: 'ingress', tiers: ep.untrackedTiers, layer: 'raw', failsafeChain: 'cali-failsafe-in' }, state, family));
+  }
+  if (hasPolicies(ep.untrackedTiers, 'egress')) {
+    out.rawOut = chainName('raw-cali-th-', id);
+    out.chains.push(renderEndpointChain({ ...fallThrough, name: out.rawOut, dir: 'egress', tiers: ep.untrackedTiers, layer: 'raw', failsafeChain: 'cali-failsafe-out' }, state, family));
+  }
+  if (hasPolicies(ep.preDNATTiers, 'ingress')) {
+    out.mangleIn = chainName('mangle-cali-fh-', id);
+    out.chains.push(renderEndpointChain({ ...fallThrough, name: out.mangleIn, dir: 'ingress', tiers: ep.preDNATTiers, layer: 'mangle', failsafeChain: 'cali-failsafe-in' }, state, family));
+  }
+  return out;
+}
+
+function failsafeChain(name: string, ports: DataplaneConfig['failsafeInboundHostPorts'], family: NftFamily, inbound: boolean): NftChain {
+  const rules: string[] = [];
+  const addr = family === 'ip' ? 'ip' : 'ip6';
+  for (const p of ports) {
+    const isV6Net = p.net?.includes(':');
+    if (p.net && isV6Net !== (family === 'ip6')) continue;
+    const net = p.net ? `${addr} ${inbound ? 'saddr' : 'daddr'} ${p.net} ` : '';
+    rules.push(`${net}meta l4proto ${(p.protocol || 'tcp').toLowerCase()} th dport ${p.port} accept`);
+  }
+  return { name, rules };
+}
+
+function dispatchChain(name: string, ifKw: 'iifname' | 'oifname', prefixes: string[], unknownDrop: boolean, anyChain?: string): NftChain {
+  const rules: string[] = [];
+  if (!unknownDrop) for (const p of prefixes) rules.push(`${ifKw} ${nftString(`${p}*`)} return comment ${nftString('Workload interfaces are not host endpoints')}`);
+  rules.push(`${ifKw} vmap @${name}`);
+  if (unknownDrop) for (const p of prefixes) rules.push(`${ifKw} ${nftString(`${p}*`)} drop comment ${nftString('Unknown interface')}`);
+  if (anyChain) rules.push(`${ifKw} != "lo" goto ${anyChain}`);
+  return { name, rules };
+}
+
+/** Build the full table for one family. */
+export function buildTable(state: DataplaneState, family: NftFamily, cache: RenderCache = new RenderCache()): NftTable {
+  const { config } = state;
+  const chains = new Map<string, NftChain>();
+  const sets = new Map<string, NftSet>();
+  const maps = new Map<string, NftMap>();
+  const add = (c: NftChain): void => void chains.set(c.name, c);
+  const mapEntries = new Map<string, Map<string, string>>(
+    [WL_TO_DISPATCH, WL_FROM_DISPATCH, HEP_FROM, HEP_TO, HEP_FROM_FWD, HEP_TO_FWD].map((n) => [n, new Map<string, string>()]),
+  );
+
+  for (const [id, set] of state.ipSets) {
+    const s = cache.ipSet(id, set, family);
+    sets.set(s.name, s);
+  }
+  for (const [key, pol] of state.policies) {
+    if (pol.rules.staged) continue;
+    for (const c of cache.policy(key, pol.rules, family, config)) add(c);
+  }
+  for (const [name, rules] of state.profiles) for (const c of cache.profile(name, rules, family, config)) add(c);
+
+  for (const ep of state.workloadEndpoints.values()) {
+    const [tw, fw] = cache.workload(ep, state, family);
+    add(tw!);
+    add(fw!);
+    mapEntries.get(WL_TO_DISPATCH)!.set(nftString(ep.interfaceName), `goto ${tw!.name}`);
+    mapEntries.get(WL_FROM_DISPATCH)!.set(nftString(ep.interfaceName), `goto ${fw!.name}`);
+  }
+
+  const anyHep: Partial<Record<string, string>> = {};
+  const rawIn: string[] = [];
+  const rawOut: string[] = [];
+  const mangleIn: string[] = [];
+  for (const ep of state.hostEndpoints.values()) {
+    const r = hostEndpointChains(ep, state, family);
+    r.chains.forEach(add);
+    const iface = nftString(ep.interfaceName);
+    for (const [map, chain] of r.dispatch) {
+      if (ep.interfaceName === '*') anyHep[map] = chain;
+      else mapEntries.get(map)!.set(iface, `goto ${chain}`);
+    }
+    const match = (kw: string): string => (ep.interfaceName === '*' ? `${kw} != "lo"` : `${kw} ${iface}`);
+    if (r.rawIn) rawIn.push(`${match('iifname')} jump ${r.rawIn}`);
+    if (r.rawOut) rawOut.push(`${match('oifname')} jump ${r.rawOut}`);
+    if (r.mangleIn) mangleIn.push(`${match('iifname')} jump ${r.mangleIn}`);
+  }
+
+  for (const [name, elements] of mapEntries) maps.set(name, { name, type: 'ifname : verdict', elements });
+  const prefixes = config.interfacePrefixes.length > 0 ? config.interfacePrefixes : ['cali'];
+  add(dispatchChain(WL_TO_DISPATCH, 'oifname', prefixes, true));
+  add(dispatchChain(WL_FROM_DISPATCH, 'iifname', prefixes, true));
+  add(dispatchChain(HEP_FROM, 'iifname', prefixes, false, anyHep[HEP_FROM]));
+  add(dispatchChain(HEP_TO, 'oifname', prefixes, false, anyHep[HEP_TO]));
+  add(dispatchChain(HEP_FROM_FWD, 'iifname', prefixes, false, anyHep[HEP_FROM_FWD]));
+  add(dispatchChain(HEP_TO_FWD, 'oifname', prefixes, false, anyHep[HEP_TO_FWD]));
+  add(failsafeChain('cali-failsafe-in', config.failsafeInboundHostPorts, family, true));
+  add(failsafeChain('cali-failsafe-out', config.failsafeOutboundHostPorts, family, false));
+
+  const wlToHost: string[] = [];
+  if (family === 'ip6') wlToHost.push('icmpv6 type { 130, 131, 132, 133, 135, 136 } accept');
+  wlToHost.push(`jump ${WL_FROM_DISPATCH}`);
+  const action = config.defaultEndpointToHostAction;
+  const actionComment = `comment ${nftString('Configured DefaultEndpointToHostAction')}`;
+  wlToHost.push(`${action === 'Accept' ? 'accept' : action === 'Return' ? 'return' : 'drop'} ${actionComment}`);
+  add({ name: 'cali-wl-to-host', rules: wlToHost });
+
+  const untrackedAccept = rawIn.length + rawOut.length > 0 ? [`${IF_ACCEPTED} ct state untracked accept`] : [];
+  const accepted = `${IF_ACCEPTED} accept comment ${nftString('Policy explicitly accepted packet')}`;
+  const perPrefix = (kw: string, verdict: string): string[] => prefixes.map((p) => `${kw} ${nftString(`${p}*`)} ${verdict}`);
+  add({
+    name: 'filter-INPUT',
+    hook: { type: 'filter', hook: 'input', priority: 'filter' },
+    rules: [...untrackedAccept, ...perPrefix('iifname', 'jump cali-wl-to-host'), `jump ${HEP_FROM}`, accepted],
+  });
+  add({
+    name: 'filter-FORWARD',
+    hook: { type: 'filter', hook: 'forward', priority: 'filter' },
+    rules: [
+      ...untrackedAccept,
+      `jump ${HEP_FROM_FWD}`,
+      ...perPrefix('iifname', `jump ${WL_FROM_DISPATCH}`),
+      ...perPrefix('oifname', `jump ${WL_TO_DISPATCH}`),
+      `jump ${HEP_TO_FWD}`,
+      accepted,
+    ],
+  });
+  add({
+    name: 'filter-OUTPUT',
+    hook: { type: 'filter', hook: 'output', priority: 'filter' },
+    // Felix does not police host-to-workload traffic with the workload's ingress policy.
+    rules: [...untrackedAccept, ...perPrefix('oifname', 'return'), `jump ${HEP_TO}`, accepted],
+  });
+  const notrack = `${IF_ACCEPTED} notrack accept`;
+  if (rawIn.length > 0) add({ name: 'raw-PREROUTING', hook: { type: 'filter', hook: 'prerouting', priority: 'raw' }, rules: [CLEAR_ACCEPT_PASS, ...rawIn, notrack] });
+  if (rawOut.length > 0) add({ name: 'raw-OUTPUT', hook: { type: 'filter', hook: 'output', priority: 'raw' }, rules: [CLEAR_ACCEPT_PASS, ...rawOut, notrack] });
+  if (mangleIn.length > 0) {
+    add({
+      name: 'mangle-PREROUTING',
+      hook: { type: 'filter', hook: 'prerouting', priority: 'mangle' },
+      rules: ['ct state established,related accept', ...mangleIn, `${IF_ACCEPTED} accept`],
+    });
+  }
+
+  const pools = renderPoolSets(state.ipPools.values(), family);
+  if (pools.masq.elements.length > 0) {
+    sets.set(pools.masq.name, pools.masq);
+    sets.set(pools.all.name, pools.all);
+    const addr = family === 'ip' ? 'ip' : 'ip6';
+    add({ name: 'cali-nat-outgoing', rules: [`${addr} saddr @${pools.masq.name} ${addr} daddr != @${pools.all.name} masquerade`] });
+    add({ name: 'nat-POSTROUTING', hook: { type: 'nat', hook: 'postrouting', priority: 'srcnat' }, rules: ['jump cali-nat-outgoing'] });
+  }
+  return { family, name: TABLE_NAME, chains, sets, maps };
+}

@@ -1,0 +1,298 @@
+/**
+ * calico-lab's operations: nodes and pods as network namespaces on this host, Felix agents inside the node
+ * namespaces, and the datastore objects a real cluster would have (Node, WorkloadEndpoint, kns.<ns> Profile).
+ *
+ * Topology: one underlay netns `<lab>-ul` with bridge br0 (172.31.0.254/24, no default route, so nothing
+ * leaves the lab); node i is netns `<lab>-node<i>` with eth0 172.31.0.<i>/24, forwarding on and a default
+ * route via .254 (needed for proxy ARP to answer the pods). Pods on other nodes are reached by static /32
+ * routes via the owning node (the lab's stand-in for BGP).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareResource } from '../api/index.js';
+import type { Resource } from '../api/types.js';
+import type { Datastore, DatastoreConfig } from '../datastore/types.js';
+import { NotFoundError } from '../lib/errors.js';
+import { entryArgv } from './entry.js';
+import { deleteNetns, ipBatch, netnsExists, nsSysctl, runCommand } from './exec.js';
+import { hostVethName, nodeNetnsName, parsePodRef, podNetnsName, underlayNetnsName, workloadEndpointName } from './names.js';
+import { unwirePod, wirePod } from './pod-wiring.js';
+import { httpStatusInNetns, isOurs, startInNetns, stopProcess } from './processes.js';
+import { probeMatrix, type ProbeOptions, type ProbeResult } from './probe.js';
+import { parseServeList } from './serve.js';
+import { loadState, saveState, type LabNode, type LabPod, type LabState } from './state.js';
+
+export const HEALTH_PORT = 9099;
+const AGENT_MARKER = 'node/main';
+const SERVER_MARKER = 'pod-server';
+
+export interface LabOptions {
+  name: string;
+  stateDir: string;
+  datastore: Datastore;
+  datastoreConfig: DatastoreConfig;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface PodSpec {
+  ref: string;
+  node?: string;
+  labels?: Record<string, string>;
+  ip?: string;
+  serve?: string;
+}
+
+function datastoreEnv(c: DatastoreConfig): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { DATASTORE_TYPE: c.type };
+  if (c.dataDir) env.CALICO_DATA_DIR = c.dataDir;
+  if (c.etcdEndpoints) env.ETCD_ENDPOINTS = c.etcdEndpoints.join(',');
+  if (c.etcdUsername) env.ETCD_USERNAME = c.etcdUsername;
+  if (c.etcdPassword) env.ETCD_PASSWORD = c.etcdPassword;
+  return env;
+}
+
+/** Write a resource the way calicoctl apply does (convert, default, validate, create or replace). */
+export async function applyResource(ds: Datastore, raw: Resource): Promise<Resource> {
+  const r = prepareResource(raw);
+  try {
+    await ds.get({ kind: r.kind, name: r.metadata.name, ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}) });
+  } catch (err) {
+    if (err instanceof NotFoundError) return ds.create(r);
+    throw err;
+  }
+  const { resourceVersion: _rv, ...metadata } = r.metadata;
+  return ds.update({ ...r, metadata });
+}
+
+async function deleteIfPresent(ds: Datastore, key: { kind: string; name: string; namespace?: string }): Promise<void> {
+  try {
+    await ds.delete(key);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+}
+
+export class Lab {
+  readonly name: string;
+  readonly stateDir: string;
+  readonly #ds: Datastore;
+  readonly #dsConfig: DatastoreConfig;
+  readonly #env: NodeJS.ProcessEnv;
+  state: LabState;
+
+  constructor(options: LabOptions) {
+    if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(options.name)) {
+      throw new RangeError(`Cannot use lab name "${options.name}": use 1-31 lower-case letters, digits and dashes`);
+    }
+    this.name = options.name;
+    this.stateDir = options.stateDir;
+    this.#ds = options.datastore;
+    this.#dsConfig = options.datastoreConfig;
+    this.#env = options.env ?? process.env;
+    this.state = loadState(options.stateDir) ?? { name: options.name, underlay: underlayNetnsName(options.name), nodes: [], pods: {} };
+  }
+
+  #save(): void {
+    saveState(this.stateDir, this.state);
+  }
+
+  node(name: string): LabNode {
+    const n = this.state.nodes.find((x) => x.name === name);
+    if (!n) throw new RangeError(`Cannot find node "${name}" in lab "${this.name}": nodes are ${this.state.nodes.map((x) => x.name).join(', ') || 'none'}`);
+    return n;
+  }
+
+  pod(ref: string): LabPod {
+    const { namespace, pod } = parsePodRef(ref);
+    const p = this.state.pods[`${namespace}/${pod}`];
+    if (!p) throw new RangeError(`Cannot find pod "${namespace}/${pod}" in lab "${this.name}"`);
+    return p;
+  }
+
+  /** Create the underlay and nodes 1..count (existing ones are kept), start their agents, wait until ready. */
+  async up(count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 1 || count > 200) throw new RangeError(`Cannot create ${count} nodes: use 1 to 200`);
+    mkdirSync(this.stateDir, { recursive: true });
+    const ul = this.state.underlay;
+    if (!(await netnsExists(ul))) {
+      await runCommand('ip', ['netns', 'add', ul]);
+      await ipBatch(ul, ['link set lo up', 'link add br0 type bridge', 'addr add 172.31.0.254/24 dev br0', 'link set br0 up']);
+    }
+    for (let i = 1; i <= count; i++) {
+      const name = `node${i}`;
+      if (this.state.nodes.some((n) => n.name === name)) continue;
+      const node: LabNode = { name, netns: nodeNetnsName(this.name, name), ip: `172.31.0.${i}`, healthPort: HEALTH_PORT };
+      if (!(await netnsExists(node.netns))) await runCommand('ip', ['netns', 'add', node.netns]);
+      const peer = `to-${name}`.slice(0, 15);
+      await runCommand('ip', ['link', 'add', 'eth0', 'netns', node.netns, 'type', 'veth', 'peer', 'name', peer, 'netns', ul]);
+      await ipBatch(ul, [`link set ${peer} master br0 up`]);
+      await ipBatch(node.netns, ['link set lo up', `addr add ${node.ip}/24 dev eth0`, 'link set eth0 up', 'route add default via 172.31.0.254']);
+      await nsSysctl(node.netns, ['net.ipv4.ip_forward=1']);
+      await applyResource(this.#ds, { apiVersion: 'projectcalico.org/v3', kind: 'Node', metadata: { name }, spec: { bgp: { ipv4Address: `${node.ip}/24` } } });
+      this.state.nodes.push(node);
+      this.#save();
+      // Routes to pods already on other nodes.
+      await ipBatch(node.netns, Object.values(this.state.pods).map((p) => `route replace ${p.ip}/32 via ${this.node(p.node).ip} dev eth0`));
+    }
+    for (const node of this.state.nodes) {
+      if (!node.agentPid || !isOurs(node.agentPid, AGENT_MARKER)) await this.startAgent(node.name);
+    }
+    await Promise.all(this.state.nodes.map((n) => this.waitReady(n.name)));
+  }
+
+  async startAgent(nodeName: string): Promise<void> {
+    const node = this.node(nodeName);
+    const env: NodeJS.ProcessEnv = {
+      ...this.#env,
+      ...datastoreEnv(this.#dsConfig),
+      NODENAME: node.name,
+      FELIX_HEALTHENABLED: 'true',
+      FELIX_HEALTHHOST: '127.0.0.1',
+      FELIX_HEALTHPORT: String(node.healthPort),
+    };
+    node.agentPid = await startInNetns(node.netns, [...entryArgv('../node/main'), 'felix'], { env, logFile: join(this.stateDir, `${node.name}-felix.log`) });
+    this.#save();
+  }
+
+  async stopAgent(nodeName: string): Promise<void> {
+    const node = this.node(nodeName);
+    await stopProcess(node.agentPid, AGENT_MARKER);
+    delete node.agentPid;
+    this.#save();
+  }
+
+  /** Poll the agent's /readiness until 200 (it is ready once in sync and the dataplane is programmed). */
+  async waitReady(nodeName: string, timeoutMs = 30_000): Promise<void> {
+    const node = this.node(nodeName);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await httpStatusInNetns(node.netns, node.healthPort, '/readiness')) === 200) return;
+      if (node.agentPid && !isOurs(node.agentPid, AGENT_MARKER)) {
+        throw new Error(`Felix on ${node.name} exited; see ${join(this.stateDir, `${node.name}-felix.log`)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`Felix on ${node.name} not ready after ${timeoutMs} ms; see ${join(this.stateDir, `${node.name}-felix.log`)}`);
+  }
+
+  #freeIP(nodeName: string): string {
+    const idx = this.state.nodes.findIndex((n) => n.name === nodeName) + 1;
+    const used = new Set(Object.values(this.state.pods).map((p) => p.ip));
+    for (let h = 2; h < 255; h++) if (!used.has(`10.65.${idx}.${h}`)) return `10.65.${idx}.${h}`;
+    throw new RangeError(`Cannot pick an address on ${nodeName}: 10.65.${idx}.0/24 is full; pass --ip`);
+  }
+
+  async createPod(spec: PodSpec): Promise<LabPod> {
+    const { namespace, pod } = parsePodRef(spec.ref);
+    const id = `${namespace}/${pod}`;
+    if (this.state.pods[id]) throw new RangeError(`Cannot create pod "${id}": it already exists in lab "${this.name}"`);
+    const node = this.node(spec.node ?? this.state.nodes[0]?.name ?? 'node1');
+    const ip = spec.ip ?? this.#freeIP(node.name);
+    const serve = spec.serve ?? 'tcp:80,tcp:81,udp:80,udp:81';
+    const ports = parseServeList(serve);
+    const p: LabPod = {
+      namespace, pod, node: node.name, netns: podNetnsName(this.name, namespace, pod), iface: hostVethName(namespace, pod), ip,
+      labels: spec.labels ?? {}, serve, workloadEndpoint: workloadEndpointName(node.name, pod),
+    };
+    await wirePod({ nodeNetns: node.netns, podNetns: p.netns, hostIface: p.iface, ips: [`${ip}/32`] });
+    this.state.pods[id] = p;
+    this.#save();
+    for (const other of this.state.nodes) {
+      if (other.name !== node.name) await ipBatch(other.netns, [`route replace ${ip}/32 via ${node.ip} dev eth0`]);
+    }
+    if (ports.length > 0) {
+      p.serverPid = await startInNetns(p.netns, [...entryArgv('./pod-server'), id, serve], {
+        env: this.#env, logFile: join(this.stateDir, `pod-${namespace}-${pod}.log`), waitForLine: 'ready',
+      });
+      this.#save();
+    }
+    await this.#ensureNamespaceProfile(namespace);
+    await this.#writeEndpoint(p, ports.map((x) => ({ name: `serve-${x.port}-${x.protocol}`, protocol: x.protocol.toUpperCase(), port: x.port })));
+    return p;
+  }
+
+  async #ensureNamespaceProfile(namespace: string): Promise<void> {
+    try {
+      await this.#ds.get({ kind: 'Profile', name: `kns.${namespace}` });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      await applyResource(this.#ds, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } } });
+    }
+  }
+
+  async #writeEndpoint(p: LabPod, ports?: Array<{ name: string; protocol: string; port: number }>): Promise<void> {
+    let existingPorts = ports;
+    if (!existingPorts) {
+      try {
+        const cur = await this.#ds.get<Resource<'WorkloadEndpoint', { ports?: Array<{ name: string; protocol: string; port: number }> }>>({ kind: 'WorkloadEndpoint', namespace: p.namespace, name: p.workloadEndpoint });
+        existingPorts = cur.spec?.ports;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    await applyResource(this.#ds, {
+      apiVersion: 'projectcalico.org/v3',
+      kind: 'WorkloadEndpoint',
+      metadata: {
+        name: p.workloadEndpoint,
+        namespace: p.namespace,
+        labels: { ...p.labels, 'projectcalico.org/namespace': p.namespace, 'projectcalico.org/orchestrator': 'k8s', 'projectcalico.org/serviceaccount': 'default' },
+      },
+      spec: {
+        orchestrator: 'k8s', node: p.node, pod: p.pod, endpoint: 'eth0', serviceAccountName: 'default',
+        ipNetworks: [`${p.ip}/32`], profiles: [`kns.${p.namespace}`], interfaceName: p.iface,
+        ...(existingPorts && existingPorts.length > 0 ? { ports: existingPorts } : {}),
+      },
+    });
+  }
+
+  /** Replace a pod's own labels (the endpoint's Calico labels are kept). */
+  async setPodLabels(ref: string, labels: Record<string, string>): Promise<void> {
+    const p = this.pod(ref);
+    p.labels = { ...labels };
+    this.#save();
+    await this.#writeEndpoint(p);
+  }
+
+  async deletePod(ref: string): Promise<void> {
+    const p = this.pod(ref);
+    await stopProcess(p.serverPid, SERVER_MARKER);
+    await deleteIfPresent(this.#ds, { kind: 'WorkloadEndpoint', namespace: p.namespace, name: p.workloadEndpoint });
+    const node = this.state.nodes.find((n) => n.name === p.node);
+    if (node) await unwirePod({ nodeNetns: node.netns, podNetns: p.netns, hostIface: p.iface });
+    else await deleteNetns(p.netns);
+    for (const other of this.state.nodes) {
+      if (other.name !== p.node) await runCommand('ip', ['-n', other.netns, 'route', 'del', `${p.ip}/32`], { check: false });
+    }
+    delete this.state.pods[`${p.namespace}/${p.pod}`];
+    this.#save();
+  }
+
+  probe(options: ProbeOptions): Promise<ProbeResult> {
+    return probeMatrix(Object.values(this.state.pods), options);
+  }
+
+  /** Run a command in a pod's netns with inherited stdio; resolves its exit code. */
+  exec(ref: string, argv: string[]): Promise<number> {
+    const p = this.pod(ref);
+    return new Promise((resolve, reject) => {
+      const child = spawn('ip', ['netns', 'exec', p.netns, ...argv], { stdio: 'inherit' });
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+  }
+
+  /** Stop everything this lab started and remove its namespaces and datastore objects. */
+  async down(): Promise<void> {
+    for (const ref of Object.keys(this.state.pods)) await this.deletePod(ref);
+    for (const node of this.state.nodes) {
+      await stopProcess(node.agentPid, AGENT_MARKER);
+      await deleteNetns(node.netns);
+      await deleteIfPresent(this.#ds, { kind: 'Node', name: node.name });
+    }
+    await deleteNetns(this.state.underlay);
+    this.state = { name: this.name, underlay: this.state.underlay, nodes: [], pods: {} };
+    this.#save();
+  }
+}
