@@ -4,16 +4,29 @@
  */
 import { ValidationError } from '../lib/errors.js';
 import { applyDefaults } from './defaults.js';
-import { convertToCalico } from './k8s.js';
+import { convertToCalico, isKubernetesResource, K8S_NETWORK_POLICY_NAME_PREFIX } from './k8s.js';
 import { isV3Kind, kindInfo } from './kinds.js';
 import { API_VERSION, type Resource } from './types.js';
 import { show } from './validate/field-errors.js';
-import { assertValid } from './validate/index.js';
+import { assertValid, canonicalizeResource } from './validate/index.js';
 
 export interface PrepareOptions {
   /** Namespace for namespaced resources that do not name one (calicoctl `-n`; default `default`). */
   namespace?: string;
+  /**
+   * Keep every metadata field. By default only name, namespace, resourceVersion, labels and annotations are
+   * kept, as calicoctl does before a write: uid, creationTimestamp and the like belong to the datastore.
+   */
+  keepMetadata?: boolean;
+  /**
+   * Accept projectcalico.org/v3 NetworkPolicies named `knp.default.*`. calicoctl refuses them (those names
+   * belong to converted Kubernetes policies, managed through the Kubernetes API); internal writers that
+   * round-trip stored policies set this.
+   */
+  allowKubernetesPolicyNames?: boolean;
 }
+
+const CALICOCTL_METADATA = ['name', 'namespace', 'resourceVersion', 'labels', 'annotations'] as const;
 
 function refOf(raw: unknown): { kind: string; name: string; namespace?: string } {
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
@@ -24,6 +37,12 @@ function refOf(raw: unknown): { kind: string; name: string; namespace?: string }
   };
   if (typeof meta['namespace'] === 'string' && meta['namespace'] !== '') ref.namespace = meta['namespace'];
   return ref;
+}
+
+function pick(meta: Record<string, unknown>, keys: readonly string[]): Resource['metadata'] {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (meta[k] !== undefined) out[k] = meta[k];
+  return out as unknown as Resource['metadata'];
 }
 
 /**
@@ -38,7 +57,25 @@ export function prepareResource(raw: Resource, options: PrepareOptions = {}): Re
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new ValidationError(refOf(raw), [{ field: 'metadata', message: 'metadata is required' }]);
   }
-  const converted = convertToCalico(raw);
+  const fromKubernetes = isKubernetesResource(raw);
+  const meta = metadata as Record<string, unknown>;
+  if (
+    !fromKubernetes &&
+    raw.kind === 'NetworkPolicy' &&
+    options.allowKubernetesPolicyNames !== true &&
+    typeof meta['name'] === 'string' &&
+    meta['name'].startsWith(K8S_NETWORK_POLICY_NAME_PREFIX)
+  ) {
+    throw new ValidationError(refOf(raw), [
+      {
+        field: 'metadata.name',
+        message: `names starting with "${K8S_NETWORK_POLICY_NAME_PREFIX}" belong to Kubernetes network policies, which are managed through the Kubernetes API`,
+        value: meta['name'],
+      },
+    ]);
+  }
+  const trimmed = options.keepMetadata === true || fromKubernetes ? raw : { ...raw, metadata: pick(meta, CALICOCTL_METADATA) };
+  const converted = convertToCalico(trimmed);
   if (typeof converted.kind !== 'string' || !isV3Kind(converted.kind)) {
     const internal = typeof converted.kind === 'string' && kindInfo(converted.kind)?.internal === true;
     throw new ValidationError(refOf(converted), [
@@ -56,7 +93,8 @@ export function prepareResource(raw: Resource, options: PrepareOptions = {}): Re
       { field: 'apiVersion', message: `unknown version "${show(converted.apiVersion)}" for kind ${converted.kind}: use ${API_VERSION}`, value: converted.apiVersion },
     ]);
   }
-  const defaulted = applyDefaults(converted, options.namespace === undefined ? {} : { namespace: options.namespace });
+  const canonical = canonicalizeResource(converted);
+  const defaulted = applyDefaults(canonical, options.namespace === undefined ? {} : { namespace: options.namespace });
   assertValid(defaulted);
   return defaulted;
 }

@@ -18,7 +18,7 @@ function gathered(...resources: Resource[]): Gathered {
 
 test('executeWrite() writes nothing when any resource is invalid', async () => {
   const ds = new MemoryDatastore();
-  const r = await executeWrite(ds, gathered(pool('a', '10.0.0.0/24'), pool('b', 'not-a-cidr')), 'apply', NS, {});
+  const r = await executeWrite(ds, gathered(pool('a', '10.0.0.0/24'), pool('b', 'not-a-cidr')), { ...NS, action: 'apply' });
   assert.equal(r.numHandled, 0);
   assert.equal(r.resErrs.length, 1);
   assert.match(r.resErrs[0]?.message ?? '', /IPPool\(b\).*spec\.cidr/);
@@ -27,17 +27,17 @@ test('executeWrite() writes nothing when any resource is invalid', async () => {
 
 test('executeWrite() checks each resource against the ones before it in the same request', async () => {
   const ds = new MemoryDatastore();
-  const r = await executeWrite(ds, gathered(pool('a', '10.0.0.0/16'), pool('b', '10.0.1.0/24')), 'create', NS, {});
+  const r = await executeWrite(ds, gathered(pool('a', '10.0.0.0/16'), pool('b', '10.0.1.0/24')), { ...NS, action: 'create' });
   assert.equal(r.numHandled, 0);
   assert.match(r.resErrs[0]?.message ?? '', /overlaps/);
 });
 
 test('executeWrite() apply creates, then updates keeping identity metadata', async () => {
   const ds = new MemoryDatastore();
-  const first = await executeWrite(ds, gathered(pool('a', '10.0.0.0/24')), 'apply', NS, {});
+  const first = await executeWrite(ds, gathered(pool('a', '10.0.0.0/24')), { ...NS, action: 'apply' });
   assert.equal(first.numHandled, 1);
   const created = first.resources[0] as Resource;
-  const second = await executeWrite(ds, gathered(pool('a', '10.0.0.0/24', { natOutgoing: true })), 'apply', NS, {});
+  const second = await executeWrite(ds, gathered(pool('a', '10.0.0.0/24', { natOutgoing: true })), { ...NS, action: 'apply' });
   assert.deepEqual(second.resErrs, []);
   const updated = second.resources[0] as Resource;
   assert.equal(updated.metadata.uid, created.metadata.uid);
@@ -85,10 +85,10 @@ test('updateWithCAS() refuses a stale resourceVersion given by the user without 
 test('executeDelete() keeps going after a missing resource and honours skipNotExists', async () => {
   const ds = new MemoryDatastore();
   await ds.create(pool('b', '10.0.0.0/24'));
-  const r = await executeDelete(ds, gathered(pool('a', ''), pool('b', '')), NS, {});
+  const r = await executeDelete(ds, gathered(pool('a', ''), pool('b', '')), NS);
   assert.equal(r.numHandled, 1);
   assert.equal(r.resErrs.length, 1);
-  const skipped = await executeDelete(ds, gathered(pool('a', '')), NS, { skipNotExists: true });
+  const skipped = await executeDelete(ds, gathered(pool('a', '')), { ...NS, skipNotExists: true });
   assert.equal(skipped.numHandled, 1);
   assert.deepEqual(skipped.resErrs, []);
 });

@@ -134,12 +134,25 @@ export function isNamespaced(kind: string): boolean {
 export function prepareOne(raw: Resource, ns: NamespaceFlags): Resource {
   const copy = structuredClone(raw);
   const info = kindInfo(copy.kind);
-  if (info !== undefined) applyNamespace(copy, info.namespaced, ns);
+  // Without metadata there is no namespace to set; prepareResource reports the missing field.
+  if (info !== undefined && hasMetadata(copy)) applyNamespace(copy, info.namespaced, ns);
   const prepared = prepareResource(copy);
   if (info === undefined && isNamespaced(prepared.kind) && !prepared.metadata.namespace) {
     prepared.metadata.namespace = ns.namespace || 'default';
   }
   return prepared;
+}
+
+/** Whether a manifest resource has a metadata object (parseManifests only guarantees kind and apiVersion). */
+export function hasMetadata(r: Resource): boolean {
+  return typeof r.metadata === 'object' && r.metadata !== null && !Array.isArray(r.metadata);
+}
+
+/** Throw a ValidationError naming the resource when it has no usable metadata.name. */
+export function requireName(r: Resource): void {
+  if (!hasMetadata(r) || typeof r.metadata.name !== 'string') {
+    throw new ValidationError({ kind: String(r.kind), name: '' }, [{ field: 'metadata.name', message: 'is required' }]);
+  }
 }
 
 export type WriteAction = 'create' | 'apply' | 'replace';
@@ -179,21 +192,19 @@ async function exists(ds: Datastore, r: Resource): Promise<boolean> {
   }
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends NamespaceFlags {
+  action: WriteAction;
+  /** create: count existing resources as created instead of failing. */
   skipExists?: boolean;
 }
 
 /**
  * Validate every resource, then write them in order (see the module comment).
- * @example await executeWrite(ctx, ds, gathered, 'apply', ns, {})
+ * @example await executeWrite(ds, gathered, { action: 'apply', namespace: '', allNamespaces: false })
  */
-export async function executeWrite(
-  ds: Datastore,
-  g: Gathered,
-  action: WriteAction,
-  ns: NamespaceFlags,
-  opts: WriteOptions,
-): Promise<CommandResults> {
+export async function executeWrite(ds: Datastore, g: Gathered, opts: WriteOptions): Promise<CommandResults> {
+  const { action } = opts;
+  const ns: NamespaceFlags = { namespace: opts.namespace, allNamespaces: opts.allNamespaces };
   const results = emptyResults({ numResources: g.resources.length, singleKind: singleKindOf(g) });
   await ensureInitialized(ds);
 
@@ -303,15 +314,18 @@ export function mergeMetadataForUpdate(stored: Resource, r: Resource): Resource 
   return { ...r, metadata };
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends NamespaceFlags {
+  /** Count missing resources as deleted instead of failing. */
   skipNotExists?: boolean;
 }
 
 /** Delete each resource (by its key; CAS when the manifest carries a resourceVersion); errors do not stop the rest. */
-export async function executeDelete(ds: Datastore, g: Gathered, ns: NamespaceFlags, opts: DeleteOptions): Promise<CommandResults> {
+export async function executeDelete(ds: Datastore, g: Gathered, opts: DeleteOptions): Promise<CommandResults> {
+  const ns: NamespaceFlags = { namespace: opts.namespace, allNamespaces: opts.allNamespaces };
   const results = emptyResults({ numResources: g.resources.length, singleKind: singleKindOf(g) });
   for (const raw of g.resources) {
     try {
+      requireName(raw);
       const r = structuredClone(raw);
       const info = kindInfo(r.kind);
       if (info === undefined || info.internal || r.apiVersion !== info.apiVersion) {

@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`Invalid option: '${argv.join(' ')}'. Use flag '--help' to read about a specific subcommand.\n`);
     return 1;
   }
-  if (global.help && global.rest.length === 0) {
+  if (global.help) {
     process.stdout.write(topUsage());
     return 0;
   }

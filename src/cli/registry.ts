@@ -72,7 +72,7 @@ export const COMMANDS: readonly CommandGroup[] = [
   {
     words: ['policy', 'trace'],
     summary: 'Explain which policies allow or deny a packet between two endpoints.',
-    takesVersionFlag: false,
+    takesVersionFlag: true,
     load: async () => [(await import('./commands/policy-trace.js')).policyTraceCommand],
   },
   {

@@ -5,7 +5,8 @@
  * Conventions all backends follow beyond types.ts: `delete()` returns the object as it was stored
  * (its last resourceVersion), while the `deleted` watch event carries that object with
  * resourceVersion set to the deletion's revision (as Kubernetes does). Lists are in etcd key order
- * (`[namespace/]name`, byte-wise). A namespace filter on a cluster-scoped kind is ignored by list.
+ * (`[namespace/]name`, byte-wise). A namespace filter on a cluster-scoped kind is ignored by list and watch; a
+ * watch with a namespace and no kind sees only namespaced kinds in that namespace.
  */
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '../api/types.js';
@@ -62,6 +63,11 @@ export function checkWatch(options: WatchOptions): WatchOptions {
   }
   if (options.fromRevision !== undefined && !(Number.isSafeInteger(options.fromRevision) && options.fromRevision >= 0)) {
     throw new RangeError(`Cannot watch from revision ${String(options.fromRevision)}: must be a non-negative integer`);
+  }
+  // As in list: a namespace means nothing for a cluster-scoped kind.
+  if (options.kind !== undefined && !isNamespacedKind(options.kind) && options.namespace !== undefined) {
+    const { namespace: _ignored, ...rest } = options;
+    return rest;
   }
   return options;
 }

@@ -5,9 +5,9 @@
  *
  * - Every write runs in a `BEGIN IMMEDIATE` transaction, so writers queue on SQLite's lock
  *   (busy_timeout) instead of failing, and compare-and-swap checks see the latest commit.
- * - `meta.rev` is the global revision; each write bumps it and appends one row to `changes`,
- *   which is the watch history. Only the newest `historyLimit` changes are kept; watching from
- *   before them relists.
+ * - Each write appends one row to `changes` (the watch history) at the next revision; the
+ *   newest row's rev is the global revision, so a commit touches only two pages. Only the newest
+ *   `historyLimit` changes are kept (never fewer than one); watching from before them relists.
  * - Watchers poll `PRAGMA data_version` (changes only when another connection commits) every
  *   few milliseconds and read new rows from `changes`. An inotify watch on the WAL file wakes them
  *   as soon as another process commits; writes from this handle wake them directly.
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS resources (
 CREATE TABLE IF NOT EXISTS changes (
   rev INTEGER PRIMARY KEY, kind TEXT NOT NULL, namespace TEXT, type TEXT NOT NULL, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta (key, value) VALUES ('rev', 0), ('compact_rev', 0);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('compact_rev', 0);
 `;
 /** Rows read per watcher per poll; the rest follow on the next pass. */
 const WATCH_BATCH = 1000;
@@ -135,9 +135,9 @@ export class EmbeddedDatastore implements Datastore {
         'SELECT rev, value, namespace, name FROM resources WHERE kind = ? ORDER BY skey'),
       listRange: db.prepare<[string, string, string], ResourceRow & { namespace: string | null; name: string }>(
         'SELECT rev, value, namespace, name FROM resources WHERE kind = ? AND skey >= ? AND skey < ? ORDER BY skey'),
-      rev: db.prepare<[], number>("SELECT value FROM meta WHERE key = 'rev'").pluck(),
+      rev: db.prepare<[], number>('SELECT coalesce(max(rev), 0) FROM changes').pluck(),
       compactRev: db.prepare<[], number>("SELECT value FROM meta WHERE key = 'compact_rev'").pluck(),
-      bump: db.prepare<[], number>("UPDATE meta SET value = value + 1 WHERE key = 'rev' RETURNING value").pluck(),
+      bump: db.prepare<[], number>('SELECT coalesce(max(rev), 0) + 1 FROM changes').pluck(),
       upsert: db.prepare<[string, string, string | null, string, number, string]>(
         'INSERT OR REPLACE INTO resources (kind, skey, namespace, name, rev, value) VALUES (?, ?, ?, ?, ?, ?)'),
       remove: db.prepare<[string, string]>('DELETE FROM resources WHERE kind = ? AND skey = ?'),

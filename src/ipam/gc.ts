@@ -33,6 +33,11 @@ export interface GCPassResult {
   inUse: number;
 }
 
+/**
+ * @example
+ * const gc = new IPAMGarbageCollector(datastore, { clock: new FakeClock() });
+ * const { released, candidates } = await gc.runPass();
+ */
 export class IPAMGarbageCollector {
   readonly #ds: Datastore;
   readonly #ipam: IPAMClient;

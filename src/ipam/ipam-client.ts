@@ -313,6 +313,7 @@ export class IPAMClient {
   /**
    * Releases addresses. An address whose handle or sequence number no longer matches the request
    * is left allocated and reported in `mismatched`.
+   * @example await ipam.releaseIPs([{ ip: '10.0.0.5', handleId: 'k8s-pod-network.abc', sequenceNumber: 42 }])
    */
   releaseIPs(opts: ReleaseOptions[]): Promise<ReleaseResult> {
     return releaseIPs(this.store, opts);

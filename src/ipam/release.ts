@@ -49,7 +49,12 @@ export async function releaseIPs(store: IPAMStore, opts: ReleaseOptions[]): Prom
   return result;
 }
 
-async function releaseInBlock(store: IPAMStore, cidr: string, reqs: ReleaseOptions[]): Promise<ReleaseResult> {
+function releaseInBlock(store: IPAMStore, cidr: string, reqs: ReleaseOptions[]): Promise<ReleaseResult> {
+  // Concurrent releases in one block from this process would only fight over its compare-and-swap.
+  return store.blockQueue.run(cidr, () => releaseInBlockLocked(store, cidr, reqs));
+}
+
+async function releaseInBlockLocked(store: IPAMStore, cidr: string, reqs: ReleaseOptions[]): Promise<ReleaseResult> {
   for (let i = 0; i < MAX_CAS_RETRIES; i++) {
     const block = await store.getBlock(cidr);
     if (!block) return { released: [], notAllocated: reqs.map((r) => r.ip), mismatched: [] };

@@ -8,6 +8,7 @@ import { CalicoError, type ErrorCode } from '../lib/errors.js';
 import type { CIDR } from './ip.js';
 import { type PoolView, poolView, reservedCIDRs } from './pools.js';
 import { affinityName, blockName } from './block.js';
+import { KeyedQueue } from './keyed-queue.js';
 import {
   type BlockAffinity,
   type BlockAffinitySpec,
@@ -47,6 +48,8 @@ export function handleName(handleId: string): string {
 export class IPAMStore {
   readonly ds: Datastore;
   readonly clock: Clock;
+  /** Serialises this process's read-modify-write cycles per block CIDR. */
+  readonly blockQueue = new KeyedQueue();
   constructor(ds: Datastore, clock: Clock) {
     this.ds = ds;
     this.clock = clock;

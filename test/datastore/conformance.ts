@@ -200,6 +200,13 @@ export function datastoreConformance(options: ConformanceOptions): void {
     assert.deepEqual((await take(pools, 2)).map(summary), replay.filter((e) => summary(e).includes('IPPool')).map(summary));
     const ns2 = ds.watch({ kind: 'NetworkPolicy', namespace: 'ns2', fromRevision: r0 });
     assert.deepEqual((await take(ns2, 1)).map(summary), [summary(replay[4]!)]);
+    // A namespace means nothing for a cluster-scoped kind; without a kind it selects namespaced kinds only.
+    const poolsNs = ds.watch({ kind: 'IPPool', namespace: 'ns1', fromRevision: r0 });
+    assert.deepEqual((await take(poolsNs, 2)).map(summary), replay.filter((e) => summary(e).includes('IPPool')).map(summary));
+    poolsNs.close();
+    const anyNs1 = ds.watch({ namespace: 'ns1', fromRevision: r0 });
+    assert.deepEqual((await take(anyNs1, 2)).map(summary), [summary(replay[1]!), summary(replay[3]!)]);
+    anyNs1.close();
     // Live: a burst of writes arrives complete and in order.
     const live: string[] = [];
     for (let i = 0; i < 30; i++) {

@@ -97,3 +97,33 @@ test('etcd: a watch rides out an etcd restart and delivers every change in order
     await own.stop();
   }
 });
+
+test('etcd: with auth enabled, a client logs in with username/password; without them it is refused', async () => {
+  const own = await startEtcd();
+  const post = async (path: string, body: unknown, token?: string): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${own.endpoints[0]}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: token } : {} });
+    return (await res.json()) as Record<string, unknown>;
+  };
+  try {
+    await post('/v3/auth/user/add', { name: 'root', password: 'rootpw' });
+    await post('/v3/auth/role/add', { name: 'root' });
+    await post('/v3/auth/user/grant', { user: 'root', role: 'root' });
+    const enabled = await post('/v3/auth/enable', {});
+    assert.equal(enabled.error, undefined, JSON.stringify(enabled));
+    await assert.rejects(openEtcdDatastore({ endpoints: own.endpoints }), /etcd request .* failed: .*(user name is empty|permission denied|invalid auth token)/);
+    await assert.rejects(openEtcdDatastore({ endpoints: own.endpoints, username: 'root', password: 'wrong' }), /authentication failed/);
+    const ds = await openEtcdDatastore({ endpoints: own.endpoints, username: 'root', password: 'rootpw' });
+    try {
+      const from = await ds.currentRevision();
+      const watch = ds.watch({ kind: 'Tier', fromRevision: from });
+      const created: Resource = await ds.create({ apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 'secure' } });
+      const first = await watch[Symbol.asyncIterator]().next();
+      assert.equal(!first.done && first.value.type === 'added' && first.value.revision, Number(created.metadata.resourceVersion));
+      watch.close();
+    } finally {
+      await ds.close();
+    }
+  } finally {
+    await own.stop();
+  }
+});

@@ -90,7 +90,6 @@ export function validateKubeControllersConfiguration(r: Resource, errs: Errors):
   const spec = isObject(r.spec) ? r.spec : {};
   checkEnum(spec['logSeverityScreen'], LOG_LEVELS, 'spec.logSeverityScreen', errs);
   checkEnum(spec['healthChecks'], ['Enabled', 'Disabled'], 'spec.healthChecks', errs);
-  checkDuration(spec['etcdv3CompactionPeriod'], 'spec.etcdv3CompactionPeriod', errs);
   checkDuration(spec['etcdV3CompactionPeriod'], 'spec.etcdV3CompactionPeriod', errs);
   checkIntRange(spec['prometheusMetricsPort'], 0, 65535, 'spec.prometheusMetricsPort', errs);
   checkIntRange(spec['debugProfilePort'], 0, 65535, 'spec.debugProfilePort', errs);

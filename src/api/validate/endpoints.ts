@@ -53,8 +53,20 @@ export function validateHostEndpoint(r: Resource, errs: Errors): void {
   checkEndpointPorts(spec['ports'], 'spec.ports', errs, false);
 }
 
+/** Calico's WEP name: `<node>-<orchestrator>-<pod|workload>-<endpoint>`, each part with "-" doubled. */
+export function workloadEndpointName(spec: { node?: string; orchestrator?: string; pod?: string; workload?: string; endpoint?: string }): string | undefined {
+  const middle = spec.orchestrator === 'k8s' ? spec.pod : spec.workload;
+  const parts = [spec.node, spec.orchestrator, middle, spec.endpoint];
+  if (parts.some((p) => typeof p !== 'string' || p === '')) return undefined;
+  return (parts as string[]).map((p) => p.replace(/-/g, '--')).join('-');
+}
+
 export function validateWorkloadEndpoint(r: Resource, errs: Errors): void {
   const spec = isObject(r.spec) ? r.spec : {};
+  const expected = workloadEndpointName(spec as Parameters<typeof workloadEndpointName>[0]);
+  if (expected !== undefined && r.metadata?.name !== expected) {
+    fail(errs, 'metadata.name', `WorkloadEndpoint name does not match its node, orchestrator, workload and endpoint: expected "${expected}"`, r.metadata?.name);
+  }
   const nets = spec['ipNetworks'];
   if (Array.isArray(nets)) {
     nets.forEach((n, i) => {

@@ -13,7 +13,7 @@ import { validateHostEndpoint, validateNetworkSet, validateWorkloadEndpoint } fr
 import { validateIPAMConfiguration, validateIPPool, validateIPReservation } from './ipam.js';
 import { validateK8sNetworkPolicy } from './k8s.js';
 import { validatePolicy, validateProfile, validateTier } from './policy.js';
-import { checkShape, OBJECT_META, SPEC_SHAPES, STATUS_SHAPES } from './schema.js';
+import { canonicalizeFieldNames, checkShape, OBJECT_META, SPEC_SHAPES, STATUS_SHAPES } from './schema.js';
 
 type KindValidator = (r: Resource, errs: Errors) => void;
 
@@ -129,4 +129,17 @@ export function assertValid(resource: Resource): void {
     ...(typeof meta?.namespace === 'string' && meta.namespace !== '' ? { namespace: meta.namespace } : {}),
   };
   throw new ValidationError(ref, errs);
+}
+
+/**
+ * A copy of a v3 resource with metadata and spec keys spelled as declared (`IPIPMode` -> `ipipMode`), since
+ * Calico's decoding matches field names case-insensitively. Other resources are returned unchanged.
+ */
+export function canonicalizeResource(resource: Resource): Resource {
+  if (!isObject(resource) || typeof resource.kind !== 'string' || !isV3Kind(resource.kind)) return resource;
+  const out: Resource = { ...resource };
+  if (isObject(resource.metadata)) out.metadata = canonicalizeFieldNames(resource.metadata, OBJECT_META) as Resource['metadata'];
+  const spec = SPEC_SHAPES[resource.kind];
+  if (spec !== undefined && resource.spec !== undefined) out.spec = canonicalizeFieldNames(resource.spec, spec);
+  return out;
 }

@@ -3,6 +3,7 @@
  * (`unknown field "ipMode"`) and have the right JSON type. Semantic rules live in the per-kind validators.
  */
 import { at, fail, isObject, type Errors } from './field-errors.js';
+import { CONFIG_SPEC_SHAPES } from './schema-config.js';
 
 export type Shape =
   | 'string'
@@ -61,13 +62,45 @@ export function checkShape(value: unknown, shape: Shape, path: string, errs: Err
     return;
   }
   for (const [k, v] of Object.entries(value)) {
-    const child = shape.obj[k];
+    const child = shape.obj[k] ?? shape.obj[canonicalKey(shape.obj, k) ?? ''];
     if (child === undefined) {
       if (!shape.open) fail(errs, at(path, k), `unknown field "${k}"`);
       continue;
     }
     checkShape(v, child, at(path, k), errs);
   }
+}
+
+/**
+ * The declared field a key names: Go's encoding/json (under calicoctl's YAML decoding) prefers an exact match
+ * but also accepts a case-insensitive one, so `IPIPMode` fills `ipipMode`.
+ */
+function canonicalKey(fields: Record<string, Shape>, key: string): string | undefined {
+  if (Object.hasOwn(fields, key)) return key;
+  const lower = key.toLowerCase();
+  return Object.keys(fields).find((f) => f.toLowerCase() === lower);
+}
+
+/**
+ * A copy of `value` with every key that matches a declared field only case-insensitively renamed to the
+ * declared spelling, as decoding into Calico's Go structs does. Unknown keys and map keys are kept as they are.
+ * When two spellings of one field are present, the exact one wins.
+ */
+export function canonicalizeFieldNames(value: unknown, shape: Shape): unknown {
+  if (typeof shape === 'string' || value === null || typeof value !== 'object') return value;
+  if ('arr' in shape) return Array.isArray(value) ? value.map((v) => canonicalizeFieldNames(v, shape.arr)) : value;
+  if (!isObject(value)) return value;
+  if ('map' in shape) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, canonicalizeFieldNames(v, shape.map)]));
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const name = canonicalKey(shape.obj, k) ?? k;
+    if (name !== k && Object.hasOwn(value, name)) continue;
+    const child = shape.obj[name];
+    out[name] = child === undefined ? v : canonicalizeFieldNames(v, child);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -164,34 +197,7 @@ export const K8S_NETWORK_POLICY_SPEC: Shape = {
   },
 };
 
-const SECRET_REF: Shape = { obj: { secretKeyRef: { obj: { name: str, key: str, optional: bool } } } };
-const CIDR_BLOCKS: Shape = { arr: { obj: { cidr: str } } };
-const FILTER_RULE: Shape = {
-  obj: {
-    cidr: str,
-    matchOperator: str,
-    prefixLength: { obj: { min: int, max: int } },
-    source: str,
-    interface: str,
-    peerType: str,
-    communities: { obj: { values: strs } },
-    asPathPrefix: { arr: 'intOrString' },
-    priority: int,
-    action: str,
-    operations: {
-      arr: {
-        obj: {
-          addCommunity: { obj: { value: str } },
-          prependASPath: { obj: { prefix: { arr: 'intOrString' } } },
-          setPriority: { obj: { value: int } },
-        },
-      },
-    },
-  },
-};
-const RECONCILER: Shape = { obj: { reconcilerPeriod: str } };
-
-/** Spec shapes per kind. FelixConfiguration is open: we type the fields we know and pass the rest through. */
+/** Spec shapes per kind (configuration kinds live in schema-config.ts). */
 export const SPEC_SHAPES: Record<string, Shape> = {
   NetworkPolicy: { obj: POLICY_FIELDS },
   GlobalNetworkPolicy: { obj: GLOBAL_POLICY_FIELDS },
@@ -262,181 +268,7 @@ export const SPEC_SHAPES: Record<string, Shape> = {
       ipCooldownSeconds: int,
     },
   },
-  BGPConfiguration: {
-    obj: {
-      logSeverityScreen: str,
-      nodeToNodeMeshEnabled: bool,
-      asNumber: 'intOrString',
-      listenPort: int,
-      bindMode: str,
-      nodeMeshPassword: SECRET_REF,
-      nodeMeshMaxRestartTime: str,
-      serviceClusterIPs: CIDR_BLOCKS,
-      serviceExternalIPs: CIDR_BLOCKS,
-      serviceLoadBalancerIPs: CIDR_BLOCKS,
-      serviceLoadBalancerAggregation: str,
-      communities: { arr: { obj: { name: str, value: str } } },
-      prefixAdvertisements: { arr: { obj: { cidr: str, communities: strs } } },
-      ignoredInterfaces: strs,
-      localWorkloadPeeringIPV4: str,
-      localWorkloadPeeringIPV6: str,
-      programClusterRoutes: str,
-      ipv4NormalRoutePriority: int,
-      ipv6NormalRoutePriority: int,
-    },
-  },
-  BGPPeer: {
-    obj: {
-      node: str,
-      nodeSelector: str,
-      peerIP: str,
-      peerSelector: str,
-      asNumber: 'intOrString',
-      localASNumber: 'intOrString',
-      keepOriginalNextHop: bool,
-      nextHopMode: str,
-      password: SECRET_REF,
-      sourceAddress: str,
-      maxRestartTime: str,
-      keepaliveTime: str,
-      numAllowedLocalASNumbers: int,
-      ttlSecurity: int,
-      reachableBy: str,
-      filters: strs,
-      localWorkloadSelector: str,
-      reversePeering: str,
-    },
-  },
-  BGPFilter: {
-    obj: { exportV4: { arr: FILTER_RULE }, importV4: { arr: FILTER_RULE }, exportV6: { arr: FILTER_RULE }, importV6: { arr: FILTER_RULE } },
-  },
-  FelixConfiguration: {
-    open: true,
-    obj: {
-      logSeverityScreen: str,
-      logSeverityFile: str,
-      logSeveritySys: str,
-      logFilePath: str,
-      logPrefix: str,
-      defaultEndpointToHostAction: str,
-      iptablesFilterAllowAction: str,
-      iptablesFilterDenyAction: str,
-      iptablesMangleAllowAction: str,
-      failsafeInboundHostPorts: { arr: { obj: { protocol: str, port: int, net: str } } },
-      failsafeOutboundHostPorts: { arr: { obj: { protocol: str, port: int, net: str } } },
-      interfacePrefix: str,
-      interfaceExclude: str,
-      chainInsertMode: str,
-      healthEnabled: bool,
-      healthHost: str,
-      healthPort: int,
-      prometheusMetricsEnabled: bool,
-      prometheusMetricsHost: str,
-      prometheusMetricsPort: int,
-      iptablesRefreshInterval: str,
-      routeRefreshInterval: str,
-      ipsetsRefreshInterval: str,
-      reportingInterval: str,
-      reportingTTL: str,
-      nftablesMode: str,
-      bpfEnabled: bool,
-      ipipEnabled: bool,
-      ipipMTU: int,
-      vxlanEnabled: bool,
-      vxlanMTU: int,
-      vxlanMTUV6: int,
-      vxlanPort: int,
-      vxlanVNI: int,
-      wireguardEnabled: bool,
-      wireguardEnabledV6: bool,
-      wireguardListeningPort: int,
-      wireguardListeningPortV6: int,
-      wireguardInterfaceName: str,
-      wireguardInterfaceNameV6: str,
-      wireguardMTU: int,
-      wireguardMTUV6: int,
-      wireguardRoutingRulePriority: int,
-      wireguardHostEncryptionEnabled: bool,
-      wireguardKeepAlive: str,
-      disableConntrackInvalidCheck: bool,
-      natOutgoingAddress: str,
-      natPortRange: 'intOrString',
-      kubeNodePortRanges: { arr: 'intOrString' },
-      ipv6Support: bool,
-      removeExternalRoutes: bool,
-      deviceRouteProtocol: int,
-      serviceLoopPrevention: str,
-      routeSource: str,
-      routeTableRanges: { arr: { obj: { min: int, max: int } } },
-      xdpEnabled: bool,
-      endpointReportingEnabled: bool,
-      allowVXLANPacketsFromWorkloads: bool,
-      allowIPIPPacketsFromWorkloads: bool,
-      iptablesBackend: str,
-      iptablesMarkMask: int,
-      nftablesMarkMask: int,
-      mtuIfacePattern: str,
-      nodeSelector: str,
-      ipForwarding: str,
-      natOutgoingExclusions: str,
-      workloadSourceSpoofing: str,
-      awsSrcDstCheck: str,
-      programClusterRoutes: str,
-      usageReportingEnabled: bool,
-    },
-  },
-  ClusterInformation: {
-    obj: { clusterGUID: str, clusterType: str, calicoVersion: str, datastoreReady: bool, variant: str },
-  },
-  Node: {
-    obj: {
-      bgp: {
-        obj: {
-          asNumber: 'intOrString',
-          ipv4Address: str,
-          ipv6Address: str,
-          ipv4IPIPTunnelAddr: str,
-          routeReflectorClusterID: str,
-        },
-      },
-      ipv4VXLANTunnelAddr: str,
-      vxlanTunnelMACAddr: str,
-      ipv6VXLANTunnelAddr: str,
-      vxlanTunnelMACAddrV6: str,
-      orchRefs: { arr: { obj: { nodeName: str, orchestrator: str } } },
-      wireguard: { obj: { interfaceIPv4Address: str, interfaceIPv6Address: str } },
-      addresses: { arr: { obj: { address: str, type: str } } },
-    },
-  },
-  KubeControllersConfiguration: {
-    obj: {
-      logSeverityScreen: str,
-      healthChecks: str,
-      // Calico's JSON name is `etcdv3CompactionPeriod`; the capitalised spelling is accepted too.
-      etcdv3CompactionPeriod: str,
-      etcdV3CompactionPeriod: str,
-      prometheusMetricsPort: int,
-      debugProfilePort: int,
-      controllers: {
-        obj: {
-          node: {
-            obj: {
-              reconcilerPeriod: str,
-              syncLabels: str,
-              hostEndpoint: { obj: { autoCreate: str, createDefaultHostEndpoint: str, templates: { arr: 'any' } } },
-              leakGracePeriod: str,
-            },
-          },
-          policy: RECONCILER,
-          workloadEndpoint: RECONCILER,
-          serviceAccount: RECONCILER,
-          namespace: RECONCILER,
-          loadBalancer: { obj: { assignIPs: str } },
-          migration: { obj: { policyNameMigrator: str } },
-        },
-      },
-    },
-  },
+  ...CONFIG_SPEC_SHAPES,
 };
 
 /** Status shapes; status is written by Calico components, so we only type-check it loosely. */

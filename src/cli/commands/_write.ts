@@ -27,7 +27,12 @@ export async function runWrite(
   if (gathered.resources.length === 0) return reportWrite(action, emptyResults(), ctx);
   const ds = await connectOrReport(ctx, sel.allowVersionMismatch);
   if (isResults(ds)) return reportWrite(action, ds, ctx);
-  const results = await executeWrite(ds, gathered, action, sel, { skipExists: optFlag(parsed, 'skip-exists') });
+  const results = await executeWrite(ds, gathered, {
+    action,
+    namespace: sel.namespace,
+    allNamespaces: sel.allNamespaces,
+    skipExists: optFlag(parsed, 'skip-exists'),
+  });
   return reportWrite(action, results, ctx);
 }
 

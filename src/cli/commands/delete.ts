@@ -58,7 +58,11 @@ export const deleteCommand: CommandModule = {
     if (isResults(gathered)) return reportDelete(gathered, ctx);
     const ds = await connectOrReport(ctx, sel.allowVersionMismatch);
     if (isResults(ds)) return reportDelete(ds, ctx);
-    const results = await executeDelete(ds, gathered, sel, { skipNotExists: optFlag(parsed, 'skip-not-exists') });
+    const results = await executeDelete(ds, gathered, {
+      namespace: sel.namespace,
+      allNamespaces: sel.allNamespaces,
+      skipNotExists: optFlag(parsed, 'skip-not-exists'),
+    });
     return reportDelete(results, ctx);
   },
 };

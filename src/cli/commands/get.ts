@@ -11,7 +11,7 @@ import { parseSelector, type Selector } from '../../selector/index.js';
 import { optFlag, optString, parseArgs, UsageError } from '../args.js';
 import type { CellContext } from '../columns.js';
 import { effectiveLabels, inheritsProfileLabels } from '../effective-labels.js';
-import { connectOrReport, gatherResources, isResults, type CommandResults } from '../executor.js';
+import { connectOrReport, gatherResources, hasMetadata, isResults, type CommandResults } from '../executor.js';
 import { applyNamespace } from '../namespace.js';
 import { formatFetched, parseOutputFormat, type Fetched, type OutputFormat } from '../output.js';
 import { fail } from '../results.js';
@@ -181,6 +181,7 @@ export const getCommand: CommandModule = {
 async function fetchOne(ds: Datastore, r: Resource, sel: { namespace: string; allNamespaces: boolean }): Promise<Fetched> {
   const info = kindInfo(r.kind);
   if (info === undefined || info.internal) throw new Error(`Unknown resource type (${r.kind}) and/or version (${r.apiVersion})`);
+  if (!hasMetadata(r)) r.metadata = { name: '' };
   applyNamespace(r, info.namespaced, sel);
   const ns = r.metadata.namespace;
   if (r.metadata.name) {

@@ -1,0 +1,78 @@
+/**
+ * The `ip -batch` scripts that wire a pod the Calico way (pure: text in, text out).
+ * Batching keeps ADD to two short-lived `ip` processes: one in the host netns, one in the pod's.
+ */
+
+/** The link-local next hop every pod routes through; the host veth answers ARP for it (proxy_arp). */
+export const GATEWAY_V4 = '169.254.1.1';
+/** Link-local of the host veth once its MAC is ee:ee:ee:ee:ee:ee. */
+export const GATEWAY_V6 = 'fe80::ecee:eeff:feee:eeee';
+export const HOST_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
+
+export interface PodWiring {
+  hostVeth: string;
+  containerIf: string;
+  containerMac: string;
+  /** Path of the pod netns (CNI_NETNS). */
+  netns: string;
+  mtu: number;
+  /** `/32` and `/128` CIDRs. */
+  addresses: string[];
+  /** Whether a stale host veth of the same name exists and must go first. */
+  deleteStale: boolean;
+}
+
+const isV6 = (cidr: string): boolean => cidr.includes(':');
+
+/** Host netns: (stale veth out), the veth pair with its far end moved into the pod, link up, /32 routes. */
+export function hostAddScript(w: PodWiring): string {
+  const lines: string[] = [];
+  if (w.deleteStale) lines.push(`link del ${w.hostVeth}`);
+  lines.push(
+    `link add ${w.hostVeth} mtu ${w.mtu} address ${HOST_VETH_MAC} type veth peer name ${w.containerIf} mtu ${w.mtu} address ${w.containerMac} netns ${w.netns}`,
+    `link set ${w.hostVeth} up`,
+  );
+  // `replace`, because Felix may have programmed the same route already (Calico tolerates EEXIST).
+  for (const a of w.addresses) lines.push(`${isV6(a) ? '-6 ' : ''}route replace ${a} dev ${w.hostVeth} scope link`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Pod netns: interface up with its /32 (/128), then the link route to 169.254.1.1 and the default via it. */
+export function containerAddScript(w: PodWiring): string {
+  const lines = [`link set ${w.containerIf} up`];
+  for (const a of w.addresses) lines.push(`addr add ${a} dev ${w.containerIf}${isV6(a) ? ' nodad' : ''}`);
+  if (w.addresses.some((a) => !isV6(a))) {
+    lines.push(`route add ${GATEWAY_V4}/32 dev ${w.containerIf} scope link`, `route add default via ${GATEWAY_V4} dev ${w.containerIf}`);
+  }
+  if (w.addresses.some(isV6)) lines.push(`-6 route add default via ${GATEWAY_V6} dev ${w.containerIf}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Host sysctls Calico sets on the host veth: file under /proc/sys -> value. */
+export function hostSysctls(hostVeth: string, addresses: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (addresses.some((a) => !isV6(a))) {
+    out.push(
+      [`net/ipv4/conf/${hostVeth}/route_localnet`, '1'],
+      [`net/ipv4/neigh/${hostVeth}/proxy_delay`, '0'],
+      [`net/ipv4/conf/${hostVeth}/proxy_arp`, '1'],
+      [`net/ipv4/conf/${hostVeth}/forwarding`, '1'],
+    );
+  }
+  if (addresses.some(isV6)) {
+    out.push(
+      [`net/ipv6/conf/${hostVeth}/accept_dad`, '0'],
+      [`net/ipv6/conf/${hostVeth}/forwarding`, '1'],
+      [`net/ipv6/conf/${hostVeth}/accept_ra`, '0'],
+    );
+  }
+  return out;
+}
+
+/** `RTNETLINK answers: File exists\nCommand failed -:2` -> the failing script line and the kernel's words. */
+export function describeBatchError(script: string, stderr: string): string {
+  const m = /Command failed -:(\d+)/.exec(stderr);
+  const line = m ? script.split('\n')[Number(m[1]) - 1] : undefined;
+  const why = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Command failed')).join('; ');
+  return line ? `"ip ${line}": ${why}` : why || 'ip failed';
+}
