@@ -27,7 +27,7 @@ export {
   TIER_LABEL,
   type DefaultsOptions,
 } from './defaults.js';
-export { assertValid, validateResource } from './validate/index.js';
+export { assertValid, canonicalizeResource, validateResource } from './validate/index.js';
 export { BUILTIN_TIERS } from './validate/policy.js';
 export { workloadEndpointName } from './validate/endpoints.js';
 export { checkAgainstDatastore, type WriteOp } from './datastore-checks.js';

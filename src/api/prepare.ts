@@ -58,15 +58,17 @@ export function prepareResource(raw: Resource, options: PrepareOptions = {}): Re
     throw new ValidationError(refOf(raw), [{ field: 'metadata', message: 'metadata is required' }]);
   }
   const fromKubernetes = isKubernetesResource(raw);
-  const meta = metadata as Record<string, unknown>;
+  // Field names first: `Name:` must be seen as `name:` by everything below.
+  const canonical = fromKubernetes ? raw : canonicalizeResource(raw);
+  const meta = canonical.metadata as unknown as Record<string, unknown>;
   if (
     !fromKubernetes &&
-    raw.kind === 'NetworkPolicy' &&
+    canonical.kind === 'NetworkPolicy' &&
     options.allowKubernetesPolicyNames !== true &&
     typeof meta['name'] === 'string' &&
     meta['name'].startsWith(K8S_NETWORK_POLICY_NAME_PREFIX)
   ) {
-    throw new ValidationError(refOf(raw), [
+    throw new ValidationError(refOf(canonical), [
       {
         field: 'metadata.name',
         message: `names starting with "${K8S_NETWORK_POLICY_NAME_PREFIX}" belong to Kubernetes network policies, which are managed through the Kubernetes API`,
@@ -74,7 +76,7 @@ export function prepareResource(raw: Resource, options: PrepareOptions = {}): Re
       },
     ]);
   }
-  const trimmed = options.keepMetadata === true || fromKubernetes ? raw : { ...raw, metadata: pick(meta, CALICOCTL_METADATA) };
+  const trimmed = options.keepMetadata === true || fromKubernetes ? canonical : { ...canonical, metadata: pick(meta, CALICOCTL_METADATA) };
   const converted = convertToCalico(trimmed);
   if (typeof converted.kind !== 'string' || !isV3Kind(converted.kind)) {
     const internal = typeof converted.kind === 'string' && kindInfo(converted.kind)?.internal === true;
@@ -93,8 +95,7 @@ export function prepareResource(raw: Resource, options: PrepareOptions = {}): Re
       { field: 'apiVersion', message: `unknown version "${show(converted.apiVersion)}" for kind ${converted.kind}: use ${API_VERSION}`, value: converted.apiVersion },
     ]);
   }
-  const canonical = canonicalizeResource(converted);
-  const defaulted = applyDefaults(canonical, options.namespace === undefined ? {} : { namespace: options.namespace });
+  const defaulted = applyDefaults(converted, options.namespace === undefined ? {} : { namespace: options.namespace });
   assertValid(defaulted);
   return defaulted;
 }

@@ -13,7 +13,7 @@ import { buildWorkloadEndpoint } from './endpoint.js';
 import { holdPoint } from './errors.js';
 import { determineMTU, determineNodename } from './host.js';
 import { CALICO_IPAM, assignCalico, execIPAM, newIPAMClient, releaseCalico } from './ipam.js';
-import { deleteHostLink, hostLinkExists, netnsExists, wirePod } from './linux-dataplane.js';
+import { PodWiring, deleteHostLink, hostLinkExists, netnsExists } from './linux-dataplane.js';
 import { randomMac, workloadIDs, type WorkloadIDs } from './names.js';
 import type { NetConf } from './netconf.js';
 import { buildAddResult } from './result.js';
@@ -72,47 +72,45 @@ export async function cmdAdd(conf: NetConf, env: CniEnv, procEnv: NodeJS.Process
     throw new CniError(CNI_ERR.INVALID_NETWORK_CONFIG, `annotation ${ANNOTATION_HW_ADDR}: invalid MAC address "${containerMac}"`);
   }
 
-  const ds = await openCniDatastore(conf, procEnv);
+  // The links need no address: start `ip` now so its start-up overlaps ours (datastore, IPAM).
+  const wiring = new PodWiring({
+    hostVeth: ids.hostVeth,
+    containerIf: env.ifName,
+    containerMac,
+    netns: env.netns,
+    mtu,
+    deleteStale: hostLinkExists(ids.hostVeth),
+  });
+  let ds: Datastore | undefined;
+  let source: AddressSource | undefined;
+  let addresses: string[] | undefined;
+  let wep: 'created' | 'updated' | undefined;
   try {
+    ds = await openCniDatastore(conf, procEnv);
     if (!(await datastoreReady(ds))) {
       throw new CniError(CNI_ERR.TRY_AGAIN_LATER, 'Calico is currently not ready to process requests: ClusterInformation "default" has datastoreReady=false');
     }
     await holdPoint('after-datastore', procEnv);
-    const ipam = conf.ipam.type === CALICO_IPAM ? await newIPAMClient(ds) : undefined;
-    const source = addressSource(conf, env, ids, ipam);
-
-    let addresses: string[] | undefined;
-    let wiringTried = false;
-    let wep: 'created' | 'updated' | undefined;
-    try {
-      addresses = await source.assign();
-      await holdPoint('after-ipam', procEnv);
-      wiringTried = true;
-      await wirePod({
-        hostVeth: ids.hostVeth,
-        containerIf: env.ifName,
-        containerMac,
-        netns: env.netns,
-        mtu,
-        addresses,
-        deleteStale: hostLinkExists(ids.hostVeth),
-      });
-      await holdPoint('after-wiring', procEnv);
-      wep = await writeEndpoint(ds, buildWorkloadEndpoint({ ids, conf, ipNetworks: addresses, containerMac }));
-      await holdPoint('after-wep', procEnv);
-      return buildAddResult(conf.cniVersion, { hostVeth: ids.hostVeth, containerIf: env.ifName, containerMac, netns: env.netns, mtu, addresses });
-    } catch (err) {
-      // Undo in reverse; each step best-effort, so one failure does not strand the others.
-      if (wep === 'created') {
-        await ds.delete({ kind: 'WorkloadEndpoint', name: ids.wepName, namespace: ids.namespace }).catch(() => undefined);
-      }
-      // The stale veth (if any) was deleted before ours was added, so a host veth by this name now is ours;
-      // deleting it takes the pod end with it.
-      if (wiringTried) await deleteHostLink(ids.hostVeth).catch(() => undefined);
-      if (addresses) await source.release().catch(() => undefined);
-      throw err;
+    source = addressSource(conf, env, ids, conf.ipam.type === CALICO_IPAM ? await newIPAMClient(ds) : undefined);
+    addresses = await source.assign();
+    await holdPoint('after-ipam', procEnv);
+    await wiring.complete(addresses);
+    await holdPoint('after-wiring', procEnv);
+    wep = await writeEndpoint(ds, buildWorkloadEndpoint({ ids, conf, ipNetworks: addresses, containerMac }));
+    await holdPoint('after-wep', procEnv);
+    return buildAddResult(conf.cniVersion, { hostVeth: ids.hostVeth, containerIf: env.ifName, containerMac, netns: env.netns, mtu, addresses });
+  } catch (err) {
+    // Undo in reverse; each step best-effort, so one failure does not strand the others.
+    if (wep === 'created') {
+      await ds!.delete({ kind: 'WorkloadEndpoint', name: ids.wepName, namespace: ids.namespace }).catch(() => undefined);
     }
+    // Any stale veth was deleted before ours was added, so a host veth by this name now is ours;
+    // deleting it takes the pod end with it.
+    await wiring.abort();
+    await deleteHostLink(ids.hostVeth).catch(() => undefined);
+    if (addresses) await source!.release().catch(() => undefined);
+    throw err;
   } finally {
-    await ds.close().catch(() => undefined);
+    await ds?.close().catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The `ip -batch` scripts that wire a pod the Calico way (pure: text in, text out).
- * Batching keeps ADD to two short-lived `ip` processes: one in the host netns, one in the pod's.
+ * The `ip -batch` lines that wire a pod the Calico way (pure: text in, text out). ADD feeds them
+ * to two `ip -batch -` processes, one in the host netns and one in the pod's, in two parts each:
+ * links first (before the addresses are known), then addresses and routes.
  */
 
 /** The link-local next hop every pod routes through; the host veth answers ARP for it (proxy_arp). */
@@ -9,43 +10,55 @@ export const GATEWAY_V4 = '169.254.1.1';
 export const GATEWAY_V6 = 'fe80::ecee:eeff:feee:eeee';
 export const HOST_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
 
-export interface PodWiring {
+/** What the pod's wiring needs before its addresses are known. */
+export interface PodLinks {
   hostVeth: string;
   containerIf: string;
   containerMac: string;
   /** Path of the pod netns (CNI_NETNS). */
   netns: string;
   mtu: number;
-  /** `/32` and `/128` CIDRs. */
-  addresses: string[];
   /** Whether a stale host veth of the same name exists and must go first. */
   deleteStale: boolean;
 }
 
 const isV6 = (cidr: string): boolean => cidr.includes(':');
 
-/** Host netns: (stale veth out), the veth pair with its far end moved into the pod, link up, /32 routes. */
-export function hostAddScript(w: PodWiring): string {
+/**
+ * Host netns, first part: (stale veth out), the veth pair with its far end created in the pod
+ * netns, host end up, then a `link show` whose output tells the caller the link exists.
+ */
+export function hostLinkLines(w: PodLinks): string[] {
   const lines: string[] = [];
   if (w.deleteStale) lines.push(`link del ${w.hostVeth}`);
   lines.push(
     `link add ${w.hostVeth} mtu ${w.mtu} address ${HOST_VETH_MAC} type veth peer name ${w.containerIf} mtu ${w.mtu} address ${w.containerMac} netns ${w.netns}`,
     `link set ${w.hostVeth} up`,
+    `link show dev ${w.hostVeth}`,
   );
-  // `replace`, because Felix may have programmed the same route already (Calico tolerates EEXIST).
-  for (const a of w.addresses) lines.push(`${isV6(a) ? '-6 ' : ''}route replace ${a} dev ${w.hostVeth} scope link`);
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
-/** Pod netns: interface up with its /32 (/128), then the link route to 169.254.1.1 and the default via it. */
-export function containerAddScript(w: PodWiring): string {
-  const lines = [`link set ${w.containerIf} up`];
-  for (const a of w.addresses) lines.push(`addr add ${a} dev ${w.containerIf}${isV6(a) ? ' nodad' : ''}`);
-  if (w.addresses.some((a) => !isV6(a))) {
-    lines.push(`route add ${GATEWAY_V4}/32 dev ${w.containerIf} scope link`, `route add default via ${GATEWAY_V4} dev ${w.containerIf}`);
+/** Host netns, second part: a /32 (/128) route per pod address. */
+export function hostRouteLines(hostVeth: string, addresses: string[]): string[] {
+  // `replace`, because Felix may have programmed the same route already (Calico tolerates EEXIST).
+  return addresses.map((a) => `${isV6(a) ? '-6 ' : ''}route replace ${a} dev ${hostVeth} scope link`);
+}
+
+/** Pod netns, first part (once the veth exists): the interface up. */
+export function containerLinkLines(containerIf: string): string[] {
+  return [`link set ${containerIf} up`];
+}
+
+/** Pod netns, second part: the /32 (/128), the link route to 169.254.1.1 and the default via it. */
+export function containerAddressLines(containerIf: string, addresses: string[]): string[] {
+  const lines: string[] = [];
+  for (const a of addresses) lines.push(`addr add ${a} dev ${containerIf}${isV6(a) ? ' nodad' : ''}`);
+  if (addresses.some((a) => !isV6(a))) {
+    lines.push(`route add ${GATEWAY_V4}/32 dev ${containerIf} scope link`, `route add default via ${GATEWAY_V4} dev ${containerIf}`);
   }
-  if (w.addresses.some(isV6)) lines.push(`-6 route add default via ${GATEWAY_V6} dev ${w.containerIf}`);
-  return `${lines.join('\n')}\n`;
+  if (addresses.some(isV6)) lines.push(`-6 route add default via ${GATEWAY_V6} dev ${containerIf}`);
+  return lines;
 }
 
 /** Host sysctls Calico sets on the host veth: file under /proc/sys -> value. */

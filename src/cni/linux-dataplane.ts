@@ -1,11 +1,12 @@
 /**
- * Kernel side of ADD/DEL/CHECK: runs the ip-script batches (host netns directly, pod netns via
- * `nsenter --net=<path>`), writes the host veth's sysctls straight to /proc/sys (this process
+ * Kernel side of ADD/DEL/CHECK: feeds the ip-script lines to `ip` (host netns directly, pod netns
+ * via `nsenter --net=<path>`), writes the host veth's sysctls straight to /proc/sys (this process
  * already lives in the host netns, so no process is needed), and reads state back for CHECK.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { execCapture } from './exec.js';
-import { containerAddScript, describeBatchError, hostAddScript, hostSysctls, type PodWiring } from './ip-script.js';
+import { containerAddressLines, containerLinkLines, hostLinkLines, hostRouteLines, hostSysctls, type PodLinks } from './ip-script.js';
+import { IpBatchSession } from './ip-session.js';
 import { CNI_ERR, CniError } from './types.js';
 
 const IP = 'ip';
@@ -21,22 +22,47 @@ export function netnsExists(path: string): boolean {
   return path !== '' && existsSync(path);
 }
 
-async function runBatch(argv: string[], script: string, what: string): Promise<void> {
-  const r = await execCapture([...argv, '-batch', '-'], { stdin: script });
-  if (r.code !== 0) throw new CniError(CNI_ERR.INTERNAL, `${what}: ${describeBatchError(script, r.stderr)}`);
-}
+/**
+ * One ADD's wiring, started before the addresses are known (see IpBatchSession):
+ * `start` creates the veth pair and brings both ends up; `complete` adds addresses, routes and the
+ * host sysctls; `abort` stops feeding ip and waits for it, before any rollback.
+ */
+export class PodWiring {
+  readonly #links: PodLinks;
+  readonly #host: IpBatchSession;
+  readonly #pod: IpBatchSession;
+  readonly #linked: Promise<void>;
 
-/** Creates the veth pair, sets up both ends, host routes and sysctls. Throws CniError. */
-export async function wirePod(w: PodWiring): Promise<void> {
-  await runBatch([IP], hostAddScript(w), `failed to create host veth ${w.hostVeth}`);
-  for (const [file, value] of hostSysctls(w.hostVeth, w.addresses)) {
-    try {
-      writeFileSync(`/proc/sys/${file}`, value);
-    } catch (err) {
-      throw new CniError(CNI_ERR.INTERNAL, `failed to set ${file.replace(/\//g, '.')}=${value}: ${(err as Error).message}`);
-    }
+  constructor(links: PodLinks) {
+    this.#links = links;
+    this.#host = new IpBatchSession([IP], `failed to create host veth ${links.hostVeth}`);
+    this.#pod = new IpBatchSession([NSENTER, `--net=${links.netns}`, IP], `failed to configure ${links.containerIf} in ${links.netns}`);
+    this.#host.send(hostLinkLines(links));
+    this.#linked = this.#host.waitForOutput(`: ${links.hostVeth}@`).then(() => this.#pod.send(containerLinkLines(links.containerIf)));
+    // Observed in complete()/abort(); never an unhandled rejection meanwhile.
+    this.#linked.catch(() => undefined);
   }
-  await runBatch([NSENTER, `--net=${w.netns}`, IP], containerAddScript(w), `failed to configure ${w.containerIf} in ${w.netns}`);
+
+  async complete(addresses: string[]): Promise<void> {
+    await this.#linked;
+    for (const [file, value] of hostSysctls(this.#links.hostVeth, addresses)) {
+      try {
+        writeFileSync(`/proc/sys/${file}`, value);
+      } catch (err) {
+        throw new CniError(CNI_ERR.INTERNAL, `failed to set ${file.replace(/\//g, '.')}=${value}: ${(err as Error).message}`);
+      }
+    }
+    this.#host.send(hostRouteLines(this.#links.hostVeth, addresses));
+    this.#pod.send(containerAddressLines(this.#links.containerIf, addresses));
+    const [h, p] = await Promise.allSettled([this.#host.finish(), this.#pod.finish()]);
+    if (h.status === 'rejected') throw h.reason;
+    if (p.status === 'rejected') throw p.reason;
+  }
+
+  /** Waits for both ip processes to stop; their errors no longer matter. */
+  async abort(): Promise<void> {
+    await Promise.allSettled([this.#host.finish(), this.#pod.finish()]);
+  }
 }
 
 /** Deletes a link in the host netns; true when it existed. */

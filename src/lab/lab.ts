@@ -201,8 +201,10 @@ export class Lab {
     for (const other of this.state.nodes) {
       if (other.name !== node.name) await ipBatch(other.netns, [`route replace ${ip}/32 via ${node.ip} dev eth0`]);
     }
-    if (ports.length > 0) {
-      p.serverPid = await startInNetns(p.netns, [...entryArgv('./pod-server'), id, serve], {
+    {
+      // Always run the server: it also answers probe requests from inside the pod.
+      p.controlSocket = join(this.stateDir, `pod-${namespace}-${pod}.sock`);
+      p.serverPid = await startInNetns(p.netns, [...entryArgv('./pod-server'), id, serve, p.controlSocket], {
         env: this.#env, logFile: join(this.stateDir, `pod-${namespace}-${pod}.log`), waitForLine: 'ready',
       });
       this.#save();

@@ -25,6 +25,8 @@ export interface LabPod {
   labels: Record<string, string>;
   serve: string;
   serverPid?: number;
+  /** The pod server's probe socket (Unix, path-named). */
+  controlSocket?: string;
   workloadEndpoint: string;
 }
 

@@ -21,9 +21,6 @@ export function validateFelixConfiguration(r: Resource, errs: Errors): void {
   if (name !== 'default' && !perNode && !isSet(spec['nodeSelector'])) {
     fail(errs, 'metadata.name', 'FelixConfiguration name must be "default" or "node.<nodename>", or the resource must set spec.nodeSelector', name);
   }
-  if (isSet(spec['nodeSelector']) && (name === 'default' || perNode)) {
-    fail(errs, 'spec.nodeSelector', 'nodeSelector is only allowed on FelixConfigurations other than "default" and "node.<nodename>"');
-  }
   checkSelector(spec['nodeSelector'], 'spec.nodeSelector', errs, 'forbid');
   checkEnum(spec['logSeverityScreen'], LOG_LEVELS, 'spec.logSeverityScreen', errs);
   checkEnum(spec['logSeverityFile'], [...LOG_LEVELS, 'None'], 'spec.logSeverityFile', errs);

@@ -136,7 +136,7 @@ export function assertValid(resource: Resource): void {
  * Calico's decoding matches field names case-insensitively. Other resources are returned unchanged.
  */
 export function canonicalizeResource(resource: Resource): Resource {
-  if (!isObject(resource) || typeof resource.kind !== 'string' || !isV3Kind(resource.kind)) return resource;
+  if (!isObject(resource) || resource.apiVersion !== API_VERSION || typeof resource.kind !== 'string' || !isV3Kind(resource.kind)) return resource;
   const out: Resource = { ...resource };
   if (isObject(resource.metadata)) out.metadata = canonicalizeFieldNames(resource.metadata, OBJECT_META) as Resource['metadata'];
   const spec = SPEC_SHAPES[resource.kind];

@@ -3,7 +3,7 @@
  * Calico enforces on a single rule.
  */
 import type { IPFamily } from '../net.js';
-import { checkCIDR, checkPort, checkProtocol, checkSelector, protocolNumber, usesGlobal, type PortKind } from './common.js';
+import { checkCIDR, checkPort, checkProtocol, checkSelector, type PortKind } from './common.js';
 import { at, fail, isObject, isSet, type Errors } from './field-errors.js';
 
 export const RULE_ACTIONS = ['Allow', 'Deny', 'Log', 'Pass'] as const;
@@ -177,4 +177,3 @@ export function checkRules(rules: unknown, path: string, ctx: RuleContext, errs:
   rules.forEach((r, i) => checkRule(r, at(path, i), ctx, errs));
 }
 
-export { usesGlobal, protocolNumber };

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { ValidationError } from '../../lib/errors.js';
 import { applyDefaults } from '../defaults.js';
 import type { Resource } from '../types.js';
-import { assertValid, validateResource } from './index.js';
+import { assertValid, canonicalizeResource, validateResource } from './index.js';
 
 function gnp(spec: unknown, name = 'p'): Resource {
   return applyDefaults({ apiVersion: 'projectcalico.org/v3', kind: 'GlobalNetworkPolicy', metadata: { name }, spec });
@@ -84,4 +84,21 @@ test('validateResource() tolerates garbage without throwing', () => {
   for (const junk of [null, 3, 'x', [], {}, { kind: 'IPPool' }, { kind: 'IPPool', apiVersion: 'projectcalico.org/v3', metadata: 'x' }]) {
     assert.ok(validateResource(junk as unknown as Resource).length > 0);
   }
+});
+
+test('canonicalizeResource() renames case-insensitive matches to the declared field names', () => {
+  const r = canonicalizeResource({
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'GlobalNetworkPolicy',
+    metadata: { Name: 'p', LABELS: { Keep: 'AsIs' } } as unknown as Resource['metadata'],
+    spec: { Selector: 'all()', Ingress: [{ Action: 'Allow', Source: { Nets: ['10.0.0.0/8'] } }], unknownField: 1 },
+  });
+  assert.deepEqual(r.metadata, { name: 'p', labels: { Keep: 'AsIs' } });
+  assert.deepEqual(r.spec, { selector: 'all()', ingress: [{ action: 'Allow', source: { nets: ['10.0.0.0/8'] } }], unknownField: 1 });
+  // The exact spelling wins when both are present.
+  const both = canonicalizeResource({ apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 't' }, spec: { order: 1, Order: 2 } });
+  assert.deepEqual(both.spec, { order: 1 });
+  // Kubernetes kinds are decoded case-sensitively and left alone.
+  const k8s = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'k' }, spec: { PodSelector: {} } };
+  assert.equal(canonicalizeResource(k8s), k8s);
 });

@@ -20,9 +20,11 @@ export class NftError extends Error {
   }
 }
 
-function runNft(args: string[], input: string | undefined, nftPath: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function runNft(args: string[], input: string | undefined, nftPath: string, netns: string | undefined): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(nftPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = netns
+      ? spawn('ip', ['netns', 'exec', netns, nftPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(nftPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -36,17 +38,20 @@ function runNft(args: string[], input: string | undefined, nftPath: string): Pro
 
 export class ExecNftRunner implements NftRunner {
   readonly #nft: string;
-  constructor(options: { nftPath?: string } = {}) {
+  readonly #netns: string | undefined;
+  /** `netns`: run nft in that named network namespace (tests, benchmarks) instead of our own. */
+  constructor(options: { nftPath?: string; netns?: string } = {}) {
     this.#nft = options.nftPath ?? 'nft';
+    this.#netns = options.netns;
   }
 
   async run(script: string): Promise<void> {
-    const r = await runNft(['-f', '-'], script, this.#nft);
+    const r = await runNft(['-f', '-'], script, this.#nft, this.#netns);
     if (r.code !== 0) throw new NftError(`Cannot apply nftables transaction: ${r.stderr.trim().split('\n').slice(0, 6).join(' | ')}`, r.stderr);
   }
 
   async listTable(family: string, name: string): Promise<string | undefined> {
-    const r = await runNft(['-j', 'list', 'table', family, name], undefined, this.#nft);
+    const r = await runNft(['-j', 'list', 'table', family, name], undefined, this.#nft, this.#netns);
     if (r.code !== 0) {
       if (/No such file or directory/.test(r.stderr)) return undefined;
       throw new NftError(`Cannot list table ${family} ${name}: ${r.stderr.trim()}`, r.stderr);

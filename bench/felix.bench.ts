@@ -1,0 +1,210 @@
+/**
+ * Felix (nftables dataplane) figures, as JSON:
+ * - policy_change_ms: datastore write of one policy → kernel programmed (nft transaction done), with 1,000
+ *   local endpoints and 5,000 policies, through the real syncer → calc graph → driver → `nft` in a netns
+ *   (in-process memory datastore; routes are left out because the endpoints' interfaces do not exist).
+ *   Target p99 ≤ 10 ms.
+ * - full_resync_ms: atomic full replace of that state (render + one `nft -f`). Target ≤ 1,000 ms.
+ * - rss_mb: this process's RSS holding datastore + calc graph + driver for that state. Target ≤ 300 MB.
+ * - per_packet_ratio: new TCP connections/s between two pods with 10,000 rules (on 1,000 other endpoints)
+ *   and a 10,000-member IP set in the path, divided by the same with no rules. Target ≥ 0.95.
+ * Needs root (network namespaces).
+ */
+import { performance } from 'node:perf_hooks';
+import { spawn } from 'node:child_process';
+import { prepareResource } from '../src/api/index.js';
+import type { Resource } from '../src/api/types.js';
+import { startCalcPipeline } from '../src/calc/index.js';
+import type { PipelineCallbacks } from '../src/calc/dataplane-api.js';
+import { MemoryDatastore } from '../src/datastore/memory.js';
+import { ExecNftRunner, NftablesDataplane } from '../src/dataplane/nftables/index.js';
+import { deleteNetns, runCommand } from '../src/lab/exec.js';
+import { unwirePod, wirePod } from '../src/lab/pod-wiring.js';
+
+const ENDPOINTS = 1000;
+const POLICIES = 5000;
+const CHANGES = Number(process.env.FELIX_BENCH_CHANGES ?? 200);
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const round = (n: number): number => Math.round(n * 100) / 100;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function nsName(tag: string): string {
+  return `b${process.pid.toString(36)}${tag}${Math.random().toString(36).slice(2, 5)}`;
+}
+
+function policy(i: number, port: number): Resource {
+  return {
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'NetworkPolicy',
+    metadata: { name: `p${i}`, namespace: 'bench' },
+    spec: {
+      selector: `svc == 's${i % ENDPOINTS}'`,
+      types: ['Ingress'],
+      ingress: [
+        { action: 'Allow', protocol: 'TCP', source: { selector: `app == 'a${i % 100}'` }, destination: { ports: [port] } },
+        { action: 'Deny', protocol: 'UDP', source: { nets: ['192.0.2.0/24'] } },
+      ],
+    },
+  } as Resource;
+}
+
+async function policyChangeAndResync(): Promise<Record<string, unknown>> {
+  const netns = nsName('p');
+  await runCommand('ip', ['netns', 'add', netns]);
+  const ds = new MemoryDatastore();
+  let waiter: (() => void) | undefined;
+  const dp = new NftablesDataplane({ runner: new ExecNftRunner({ netns }), observer: { onApplied: () => waiter?.() } });
+  const applied = (): Promise<void> => new Promise((r) => (waiter = r));
+  try {
+    await ds.create(prepareResource({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } } as Resource));
+    for (let i = 0; i < ENDPOINTS; i++) {
+      await ds.create(prepareResource({
+        apiVersion: 'projectcalico.org/v3',
+        kind: 'WorkloadEndpoint',
+        metadata: { name: `bench--node-k8s-pod${i}-eth0`, namespace: 'bench', labels: { svc: `s${i}`, app: `a${i % 100}`, 'projectcalico.org/namespace': 'bench', 'projectcalico.org/orchestrator': 'k8s' } },
+        spec: { orchestrator: 'k8s', node: 'bench-node', pod: `pod${i}`, endpoint: 'eth0', ipNetworks: [`10.70.${i >> 8}.${i & 255}/32`], profiles: ['kns.bench'], interfaceName: `calib${i.toString(16).padStart(10, '0')}` },
+      } as Resource));
+    }
+    for (let i = 0; i < POLICIES; i++) await ds.create(prepareResource(policy(i, 8000 + (i % 1000))));
+
+    const t0 = performance.now();
+    const first = applied();
+    const pipeline = startCalcPipeline({ datastore: ds, nodeName: 'bench-node', callbacks: dp as PipelineCallbacks });
+    await first;
+    const initialMs = performance.now() - t0;
+
+    const latencies: number[] = [];
+    for (let k = 0; k < CHANGES; k++) {
+      const i = (k * 25) % POLICIES;
+      const stored = await ds.get({ kind: 'NetworkPolicy', namespace: 'bench', name: `p${i}` });
+      const next = prepareResource(policy(i, 20000 + k));
+      const done = applied();
+      const start = performance.now();
+      await ds.update({ ...next, metadata: { ...next.metadata, resourceVersion: stored.metadata.resourceVersion } });
+      await done;
+      latencies.push(performance.now() - start);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    latencies.sort((a, b) => a - b);
+
+    const resyncs: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const s = performance.now();
+      await dp.resync();
+      resyncs.push(performance.now() - s);
+    }
+    const listing = (await runCommand('ip', ['netns', 'exec', netns, 'nft', 'list', 'table', 'ip', 'calico'])).stdout;
+    const rules = listing.split('\n').filter((l) => /^\t\t(?!type |elements|flags)/.test(l)).length;
+    const rss = process.memoryUsage().rss / 2 ** 20;
+    await pipeline.stop();
+    return {
+      endpoints: ENDPOINTS,
+      policies: POLICIES,
+      rules_in_ipv4_table: rules,
+      initial_programming_ms: round(initialMs),
+      policy_change_ms: { p50: round(pct(latencies, 50)), p99: round(pct(latencies, 99)), max: round(latencies.at(-1)!), samples: latencies.length, target_p99: 10 },
+      full_resync_ms: { median: round(median(resyncs)), max: round(Math.max(...resyncs)), target: 1000 },
+      rss_mb: { value: round(rss), target: 300 },
+    };
+  } finally {
+    await deleteNetns(netns);
+  }
+}
+
+/** New TCP connections per second from `netns` to ip:80 over `ms`, with `concurrency` loops. */
+async function connRate(netns: string, ip: string, ms: number): Promise<number> {
+  const script = `const net=require('node:net');let n=0;const end=Date.now()+${ms};function go(){if(Date.now()>end)return;const s=net.connect({host:'${ip}',port:80});s.once('connect',()=>{n++;s.destroy();go()});s.once('error',()=>{s.destroy();go()})}for(let i=0;i<32;i++)go();setTimeout(()=>{console.log(n/${ms / 1000});process.exit(0)},${ms + 200});`;
+  const r = await runCommand('ip', ['netns', 'exec', netns, process.execPath, '-e', script]);
+  return Number(r.stdout.trim());
+}
+
+async function perPacket(): Promise<Record<string, unknown>> {
+  const node = nsName('n');
+  const a = { nodeNetns: node, podNetns: nsName('a'), hostIface: 'calibencha0001', ips: ['10.71.0.1/32'] };
+  const b = { nodeNetns: node, podNetns: nsName('b'), hostIface: 'calibenchb0001', ips: ['10.71.0.2/32'] };
+  let server: ReturnType<typeof spawn> | undefined;
+  try {
+    await runCommand('ip', ['netns', 'add', node]);
+    // A veth pair inside the node gives it a default route through another interface (proxy ARP needs one).
+    await runCommand('ip', ['-n', node, 'link', 'add', 'ul0', 'type', 'veth', 'peer', 'name', 'ul1']);
+    await runCommand('ip', ['-n', node, 'addr', 'add', '172.31.0.1/24', 'dev', 'ul0']);
+    await runCommand('ip', ['-n', node, 'link', 'set', 'ul0', 'up']);
+    await runCommand('ip', ['-n', node, 'link', 'set', 'ul1', 'up']);
+    await runCommand('ip', ['-n', node, 'route', 'add', 'default', 'via', '172.31.0.254']);
+    await runCommand('ip', ['netns', 'exec', node, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    await wirePod(a);
+    await wirePod(b);
+    server = spawn('ip', ['netns', 'exec', b.podNetns, process.execPath, '-e',
+      `require('node:net').createServer((s)=>{s.on('error',()=>{});s.end()}).listen({port:80,backlog:4096},()=>console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => server!.stdout!.once('data', () => resolve()));
+
+    const dp = new NftablesDataplane({ runner: new ExecNftRunner({ netns: node }), families: ['ip'], autoApply: false });
+    const allow = { inbound: [{ action: 'allow' as const, ruleId: 'a' }], outbound: [{ action: 'allow' as const, ruleId: 'b' }] };
+    dp.onProfileUpdate('kns.bench', allow);
+    for (const [key, w] of [['bench/a', a], ['bench/b', b]] as const) {
+      dp.onWorkloadEndpointUpdate({ key, interfaceName: w.hostIface, ipv4Nets: w.ips, ipv6Nets: [], tiers: [], profileIds: ['kns.bench'] });
+    }
+    dp.onInSync();
+    await dp.flush();
+    const loaded = async (): Promise<void> => {
+      dp.onIPSetAdded('s:clients', 'net');
+      const members = ['10.71.0.1/32'];
+      for (let i = 0; i < 9999; i++) members.push(`10.80.${i >> 8}.${i & 255}/32`);
+      dp.onIPSetMembersAdded('s:clients', members);
+      for (let e = 0; e < 1000; e++) {
+        const rules = Array.from({ length: 10 }, (_, r) => ({ action: 'allow' as const, protocol: 'tcp', srcNets: [`10.90.${e >> 8}.${e & 255}/32`], dstPorts: [{ first: 1000 + r, last: 1000 + r }], ruleId: `r${e}-${r}` }));
+        dp.onPolicyUpdate(`np/bench/other${e}`, { kind: 'np', namespace: 'bench', name: `other${e}`, tier: 'default' }, { inbound: rules, outbound: [] });
+        dp.onWorkloadEndpointUpdate({
+          key: `bench/other${e}`, interfaceName: `calio${e.toString(16).padStart(10, '0')}`, ipv4Nets: [`10.72.${e >> 8}.${e & 255}/32`], ipv6Nets: [], profileIds: ['kns.bench'],
+          tiers: [{ name: 'default', ingressPolicies: [`np/bench/other${e}`], egressPolicies: [], defaultAction: 'Deny' }],
+        });
+      }
+      dp.onPolicyUpdate('np/bench/server', { kind: 'np', namespace: 'bench', name: 'server', tier: 'default' }, {
+        inbound: [{ action: 'allow', protocol: 'tcp', srcIPSetIds: ['s:clients'], dstPorts: [{ first: 80, last: 80 }], ruleId: 's' }], outbound: [],
+      });
+      dp.onWorkloadEndpointUpdate({
+        key: 'bench/b', interfaceName: b.hostIface, ipv4Nets: b.ips, ipv6Nets: [], profileIds: ['kns.bench'],
+        tiers: [{ name: 'default', ingressPolicies: ['np/bench/server'], egressPolicies: [], defaultAction: 'Deny' }],
+      });
+      await dp.flush();
+    };
+    const empty = async (): Promise<void> => {
+      dp.onWorkloadEndpointUpdate({ key: 'bench/b', interfaceName: b.hostIface, ipv4Nets: b.ips, ipv6Nets: [], tiers: [], profileIds: ['kns.bench'] });
+      for (let e = 0; e < 1000; e++) {
+        dp.onWorkloadEndpointRemoved(`bench/other${e}`);
+        dp.onPolicyRemoved(`np/bench/other${e}`);
+      }
+      dp.onPolicyRemoved('np/bench/server');
+      dp.onIPSetRemoved('s:clients');
+      await dp.flush();
+    };
+    const ms = Number(process.env.FELIX_BENCH_RATE_MS ?? 2000);
+    await connRate(a.podNetns, '10.71.0.2', 500); // warm-up
+    const base: number[] = [];
+    const withRules: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      base.push(await connRate(a.podNetns, '10.71.0.2', ms));
+      await loaded();
+      withRules.push(await connRate(a.podNetns, '10.71.0.2', ms));
+      await empty();
+    }
+    const ratio = median(withRules) / median(base);
+    return {
+      conns_per_s_no_rules: round(median(base)),
+      conns_per_s_10k_rules: round(median(withRules)),
+      per_packet_ratio: { value: round(ratio), target: 0.95 },
+    };
+  } finally {
+    server?.kill('SIGTERM');
+    await unwirePod(a);
+    await unwirePod(b);
+    await deleteNetns(node);
+  }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  return { ...(await policyChangeAndResync()), ...(await perPacket()) };
+}

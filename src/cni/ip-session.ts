@@ -1,0 +1,74 @@
+/**
+ * A long-lived `ip -batch -` process fed line by line. iproute2 reads batch input as it arrives and
+ * flushes each command's output, so ADD can start `ip` (and `nsenter`) before it has loaded the
+ * datastore and IPAM code, create the links straight away, and send the address lines later:
+ * process start-up overlaps with our own instead of following it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { describeBatchError } from './ip-script.js';
+import { CNI_ERR, CniError } from './types.js';
+
+export class IpBatchSession {
+  readonly #child: ChildProcess;
+  readonly #what: string;
+  readonly #sent: string[] = [];
+  #stdout = '';
+  #stderr = '';
+  #exit: Promise<number | null>;
+  #exited = false;
+  #waiters: Array<() => void> = [];
+
+  /** @param argv e.g. ['ip'] or ['nsenter', '--net=/run/netns/p1', 'ip']; `-batch -` is appended. */
+  constructor(argv: string[], what: string) {
+    this.#what = what;
+    this.#child = spawn(argv[0]!, [...argv.slice(1), '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      this.#stdout += d;
+      this.#wake();
+    });
+    this.#child.stderr!.setEncoding('utf8').on('data', (d: string) => { this.#stderr += d; });
+    // Writes after ip died on a failed command give EPIPE; the exit status reports the failure.
+    this.#child.stdin!.on('error', () => undefined);
+    this.#exit = new Promise((resolve) => {
+      this.#child.once('error', (err) => {
+        this.#stderr += `${err.message}\n`;
+        this.#exited = true;
+        this.#wake();
+        resolve(-1);
+      });
+      this.#child.once('close', (code) => {
+        this.#exited = true;
+        this.#wake();
+        resolve(code);
+      });
+    });
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  send(lines: string[]): void {
+    if (lines.length === 0) return;
+    this.#sent.push(...lines);
+    if (!this.#exited) this.#child.stdin!.write(`${lines.join('\n')}\n`);
+  }
+
+  /** Resolves once `needle` appears on stdout; throws the batch's error if ip exits first. */
+  async waitForOutput(needle: string): Promise<void> {
+    while (!this.#stdout.includes(needle)) {
+      if (this.#exited) {
+        await this.finish();
+        throw new CniError(CNI_ERR.INTERNAL, `${this.#what}: ip exited before reporting ${needle}`);
+      }
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Ends input and waits; throws CniError naming the failing line. Safe to call twice. */
+  async finish(): Promise<void> {
+    this.#child.stdin!.end();
+    const code = await this.#exit;
+    if (code !== 0) throw new CniError(CNI_ERR.INTERNAL, `${this.#what}: ${describeBatchError(this.#sent.join('\n'), this.#stderr)}`);
+  }
+}
