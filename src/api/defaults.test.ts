@@ -89,3 +89,20 @@ test('applyDefaults() IPAMConfiguration and empty specs', () => {
 test('applyDefaults() profile rules print empty source/destination', () => {
   assert.deepEqual(applyDefaults(r('Profile', { ingress: [{ action: 'Allow' }] })).spec, { ingress: [{ action: 'Allow', source: {}, destination: {} }] });
 });
+
+test('applyDefaults() stores a WorkloadEndpoint with its namespace and orchestrator labels, as Calico\'s client does', () => {
+  const wep: Resource = {
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'WorkloadEndpoint',
+    metadata: { name: 'n1-k8s-web-eth0', namespace: 'shop', labels: { app: 'web', 'projectcalico.org/namespace': 'spoofed' } },
+    spec: { node: 'n1', orchestrator: 'k8s', pod: 'web', endpoint: 'eth0' },
+  };
+  assert.deepEqual(applyDefaults(wep).metadata.labels, {
+    app: 'web',
+    'projectcalico.org/namespace': 'shop',
+    'projectcalico.org/orchestrator': 'k8s',
+  });
+  // Without labels or a namespace in the manifest: the -n namespace (default "default") is used.
+  const bare = applyDefaults(r('WorkloadEndpoint', { node: 'n1', orchestrator: 'cni', workload: 'w', endpoint: 'eth0' }));
+  assert.deepEqual(bare.metadata.labels, { 'projectcalico.org/namespace': 'default', 'projectcalico.org/orchestrator': 'cni' });
+});

@@ -13,6 +13,8 @@
 import { kindInfo } from './kinds.js';
 import type { Resource, Rule } from './types.js';
 import { parseCIDR } from './net.js';
+import { ORCHESTRATOR_LABEL } from './k8s.js';
+import { NAMESPACE_LABEL } from './validate/endpoints.js';
 
 export const DEFAULT_TIER = 'default';
 export const TIER_LABEL = 'projectcalico.org/tier';
@@ -141,6 +143,19 @@ function defaultIPAMConfiguration(spec: Obj): void {
   if (spec['maxBlocksPerHost'] === 0) delete spec['maxBlocksPerHost'];
 }
 
+/**
+ * Calico's client stores every WorkloadEndpoint with its namespace and orchestrator as labels,
+ * overriding whatever the manifest says: selectors rely on them and users may not change them.
+ */
+function setWorkloadEndpointLabels(r: Resource, spec: Obj): void {
+  const labels: unknown = r.metadata.labels ?? {};
+  // Labels of the wrong type are left for validation to report.
+  if (!isObj(labels)) return;
+  labels[NAMESPACE_LABEL] = r.metadata.namespace ?? '';
+  labels[ORCHESTRATOR_LABEL] = typeof spec['orchestrator'] === 'string' ? spec['orchestrator'] : '';
+  r.metadata.labels = labels as Record<string, string>;
+}
+
 export interface DefaultsOptions {
   /** Namespace for namespaced kinds that carry none (calicoctl's `-n`, default `default`). */
   namespace?: string;
@@ -190,6 +205,9 @@ export function applyDefaults(resource: Resource, options: DefaultsOptions = {})
       break;
     case 'IPAMConfiguration':
       defaultIPAMConfiguration(spec);
+      break;
+    case 'WorkloadEndpoint':
+      setWorkloadEndpointLabels(out, spec);
       break;
   }
   return out;

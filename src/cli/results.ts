@@ -2,12 +2,39 @@
  * Turning CommandResults into calicoctl's output lines and exit code, per verb.
  * Messages and their stdout/stderr split follow calicoctl's commands/*.go.
  */
+import { describeRef, ValidationError, type FieldError } from '../lib/errors.js';
 import type { CommandResults } from './executor.js';
 import type { CliContext } from './types.js';
 
-/** Go's `%v` of a []error: `[first second]`. */
-export function goErrList(errs: readonly Error[]): string {
-  return `[${errs.map((e) => e.message).join(' ')}]`;
+function fieldText(f: FieldError): string {
+  return `${f.field}: ${f.message}${f.value === undefined ? '' : ` (value ${JSON.stringify(f.value)})`}`;
+}
+
+/**
+ * One error as text: a validation error with several fields gets one line per field, the way
+ * libcalico-go prints "error with the following fields:" (repeated fields are dropped).
+ */
+export function errorText(err: Error): string {
+  if (!(err instanceof ValidationError) || err.resource === undefined) return err.message;
+  const fields = [...new Set(err.fields.map(fieldText))];
+  if (fields.length < 2) return err.message;
+  return `error with the following fields of ${describeRef(err.resource)}:\n${fields.map((f) => `-  ${f}`).join('\n')}`;
+}
+
+/**
+ * The errors to put after a calicoctl message prefix ending in ':' (the leading separator is
+ * included). A single one-line error keeps calicoctl's exact form (` [err]`, or bare for replace);
+ * several errors, or one spanning several fields, become a de-duplicated list, one error per line,
+ * instead of Go's run-together `[a b c]`.
+ * @example formatErrors([e1, e2]) // "\n-  error with field IPPool(a): …\n-  error with field IPPool(b): …"
+ */
+export function formatErrors(errs: readonly Error[], bare = false): string {
+  const texts = [...new Set(errs.map(errorText))];
+  if (texts.length === 1 && !(texts[0] as string).includes('\n')) {
+    return bare ? ` ${texts[0] as string}` : ` [${texts[0] as string}]`;
+  }
+  const items = texts.map((t) => `-  ${t.replaceAll('\n', '\n   ')}`);
+  return `\n${items.join('\n')}`;
 }
 
 interface WriteVerb {
@@ -27,9 +54,6 @@ const WRITE_VERBS: Record<string, WriteVerb> = {
   replace: { verb: 'replace', past: 'replaced', hit: 'Hit error', bare: true },
 };
 
-function errText(errs: readonly Error[], bare: boolean): string {
-  return bare && errs.length === 1 ? (errs[0] as Error).message : goErrList(errs);
-}
 
 /**
  * Print the outcome of create/apply/replace and return the exit code.
@@ -45,10 +69,10 @@ export function reportWrite(verbName: 'apply' | 'create' | 'replace', r: Command
     return 0;
   }
   if (r.numHandled === 0) {
-    const errs = errText(r.resErrs, v.bare);
-    if (r.numResources === 1) return fail(ctx, `Failed to ${v.verb} '${kind}' resource: ${errs}`);
-    if (kind !== '') return fail(ctx, `Failed to ${v.verb} any '${kind}' resources: ${errs}`);
-    return fail(ctx, `Failed to ${v.verb} any resources: ${errs}`);
+    const errs = formatErrors(r.resErrs, v.bare);
+    if (r.numResources === 1) return fail(ctx, `Failed to ${v.verb} '${kind}' resource:${errs}`);
+    if (kind !== '') return fail(ctx, `Failed to ${v.verb} any '${kind}' resources:${errs}`);
+    return fail(ctx, `Failed to ${v.verb} any resources:${errs}`);
   }
   if (r.resErrs.length === 0) {
     ctx.stdout(
@@ -63,7 +87,7 @@ export function reportWrite(verbName: 'apply' | 'create' | 'replace', r: Command
       ? `Partial success: ${v.past} the first ${r.numHandled} out of ${r.numResources} '${kind}' resources:\n`
       : `Partial success: ${v.past} the first ${r.numHandled} out of ${r.numResources} resources:\n`,
   );
-  return fail(ctx, `${v.hit}: ${errText(r.resErrs, v.bare)}`);
+  return fail(ctx, `${v.hit}:${formatErrors(r.resErrs, v.bare)}`);
 }
 
 /** Outcome of delete: successes are reported even when some resources failed. */
@@ -82,8 +106,8 @@ export function reportDelete(r: CommandResults, ctx: CliContext): number {
     );
   }
   if (r.resErrs.length > 0) {
-    const lines = r.resErrs.map((e) =>
-      kind !== '' ? `Failed to delete '${kind}' resource: ${e.message}\n` : `Failed to delete resource: ${e.message}\n`,
+    const lines = [...new Set(r.resErrs.map(errorText))].map((m) =>
+      kind !== '' ? `Failed to delete '${kind}' resource: ${m}\n` : `Failed to delete resource: ${m}\n`,
     );
     ctx.stderr(`${lines.join('')}\n`);
     return 1;
@@ -100,11 +124,11 @@ export function reportValidate(r: CommandResults, ctx: CliContext): number {
     ctx.stdout('No resources specified\n');
     return 0;
   }
-  const errs = goErrList(r.resErrs);
+  const errs = formatErrors(r.resErrs);
   if (r.numHandled === 0) {
-    if (r.numResources === 1) return fail(ctx, `failed to validate '${kind}' resource: ${errs}`);
-    if (kind !== '') return fail(ctx, `failed to validate any '${kind}' resources: ${errs}`);
-    return fail(ctx, `failed to validate any resources: ${errs}`);
+    if (r.numResources === 1) return fail(ctx, `failed to validate '${kind}' resource:${errs}`);
+    if (kind !== '') return fail(ctx, `failed to validate any '${kind}' resources:${errs}`);
+    return fail(ctx, `failed to validate any resources:${errs}`);
   }
   if (r.resErrs.length === 0) {
     ctx.stdout(
@@ -119,7 +143,7 @@ export function reportValidate(r: CommandResults, ctx: CliContext): number {
       ? `Partial success: validated the first ${r.numHandled} out of ${r.numResources} '${kind}' resources:\n`
       : `Partial success: validated the first ${r.numHandled} out of ${r.numResources} resources:\n`,
   );
-  return fail(ctx, `hit error(s): ${errs}`);
+  return fail(ctx, `hit error(s):${errs}`);
 }
 
 /** Print an error line to stderr and return exit code 1. */

@@ -84,6 +84,7 @@ export async function cmdAdd(conf: NetConf, env: CniEnv, procEnv: NodeJS.Process
   let ds: Datastore | undefined;
   let source: AddressSource | undefined;
   let addresses: string[] | undefined;
+  let reused: string[] | undefined;
   let wep: 'created' | 'updated' | undefined;
   try {
     ds = await openCniDatastore(conf, procEnv);
@@ -91,8 +92,17 @@ export async function cmdAdd(conf: NetConf, env: CniEnv, procEnv: NodeJS.Process
       throw new CniError(CNI_ERR.TRY_AGAIN_LATER, 'Calico is currently not ready to process requests: ClusterInformation "default" has datastoreReady=false');
     }
     await holdPoint('after-datastore', procEnv);
-    source = addressSource(conf, env, ids, conf.ipam.type === CALICO_IPAM ? await newIPAMClient(ds) : undefined);
-    addresses = await source.assign();
+    const existing = await ds.get<WorkloadEndpoint>({ kind: 'WorkloadEndpoint', name: ids.wepName, namespace: ids.namespace }).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'CALICO_ERR_NOT_FOUND') return undefined;
+      throw err;
+    });
+    if (existing?.spec?.containerID === env.containerId && existing.spec.ipNetworks?.length) {
+      // The runtime repeats an ADD for the same container (e.g. after a timeout): keep its addresses, rewire.
+      reused = existing.spec.ipNetworks;
+    } else {
+      source = addressSource(conf, env, ids, conf.ipam.type === CALICO_IPAM ? await newIPAMClient(ds) : undefined);
+    }
+    addresses = reused ?? (await source!.assign());
     await holdPoint('after-ipam', procEnv);
     await wiring.complete(addresses);
     await holdPoint('after-wiring', procEnv);
@@ -108,9 +118,10 @@ export async function cmdAdd(conf: NetConf, env: CniEnv, procEnv: NodeJS.Process
     // deleting it takes the pod end with it.
     await wiring.abort();
     await deleteHostLink(ids.hostVeth).catch(() => undefined);
-    if (addresses) await source!.release().catch(() => undefined);
+    if (addresses && source) await source.release().catch(() => undefined);
     throw err;
-  } finally {
-    await ds?.close().catch(() => undefined);
   }
+  // The datastore is not closed: the process exits as soon as the result is printed, and closing
+  // the embedded database would checkpoint its WAL on ADD's critical path. Committed writes are
+  // already durable in the WAL; the next writer checkpoints.
 }

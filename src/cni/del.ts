@@ -19,24 +19,21 @@ export async function cmdDel(conf: NetConf, env: CniEnv, procEnv: NodeJS.Process
   const unwire = deleteContainerLink(env.netns, env.ifName);
   unwire.catch(() => undefined);
   const ds = await openCniDatastore(conf, procEnv);
+  const key = { kind: 'WorkloadEndpoint', name: ids.wepName, namespace: ids.namespace };
+  let owned = false;
   try {
-    const key = { kind: 'WorkloadEndpoint', name: ids.wepName, namespace: ids.namespace };
-    let owned = false;
-    try {
-      const wep = await ds.get<WorkloadEndpoint>(key);
-      if (!wep.spec?.containerID || wep.spec.containerID === env.containerId) {
-        owned = true;
-        await ds.delete(key, { resourceVersion: wep.metadata.resourceVersion! });
-      }
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'CALICO_ERR_NOT_FOUND') throw err;
+    const wep = await ds.get<WorkloadEndpoint>(key);
+    if (!wep.spec?.containerID || wep.spec.containerID === env.containerId) {
+      owned = true;
+      await ds.delete(key, { resourceVersion: wep.metadata.resourceVersion! });
     }
-    await unwire;
-    // With the pod netns already gone its veth went too; a host end left over is ours only if the endpoint was.
-    if (owned && !netnsExists(env.netns)) await deleteHostLink(ids.hostVeth);
-    if (conf.ipam.type === CALICO_IPAM) await releaseCalico(await newIPAMClient(ds), ids);
-    else if (conf.ipam.type) await execIPAM(conf, env, 'DEL');
-  } finally {
-    await ds.close().catch(() => undefined);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'CALICO_ERR_NOT_FOUND') throw err;
   }
+  await unwire;
+  // With the pod netns already gone its veth went too; a host end left over is ours only if the endpoint was.
+  if (owned && !netnsExists(env.netns)) await deleteHostLink(ids.hostVeth);
+  if (conf.ipam.type === CALICO_IPAM) await releaseCalico(await newIPAMClient(ds), ids);
+  else if (conf.ipam.type) await execIPAM(conf, env, 'DEL');
+  // Not closed, for the same reason as in ADD: the process exits right after.
 }

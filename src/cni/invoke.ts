@@ -20,7 +20,7 @@ export interface InvokeOptions {
   config: Record<string, unknown>;
   /** CNI_PATH entries; default [/usr/lib/cni, /opt/cni/bin]. */
   cniPath?: string[];
-  /** Extra environment (e.g. CALICO_DATA_DIR); PATH is inherited. */
+  /** Extra environment (e.g. CALICO_DATA_DIR) on top of this process's (CNI_* variables excepted). */
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
   onSpawn?: (pid: number) => void;
@@ -51,12 +51,10 @@ export function withPrevResult(config: Record<string, unknown>, prevResult: unkn
  */
 export async function invokePlugin(opts: InvokeOptions): Promise<CniResult | Record<string, unknown> | CniError> {
   const argv = typeof opts.plugin === 'string' ? [opts.plugin] : opts.plugin;
-  const env: NodeJS.ProcessEnv = {
-    ...(opts.env ?? {}),
-    PATH: opts.env?.PATH ?? process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-    CNI_COMMAND: opts.command,
-    CNI_PATH: (opts.cniPath ?? DEFAULT_CNI_PATH).join(':'),
-  };
+  // Like libcni: the runtime's own environment, minus any CNI_* of its own, plus this call's.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CNI_')) env[k] = v;
+  Object.assign(env, opts.env ?? {}, { CNI_COMMAND: opts.command, CNI_PATH: (opts.cniPath ?? DEFAULT_CNI_PATH).join(':') });
   if (opts.containerId !== undefined) env.CNI_CONTAINERID = opts.containerId;
   if (opts.netns !== undefined) env.CNI_NETNS = opts.netns;
   if (opts.ifName !== undefined) env.CNI_IFNAME = opts.ifName;

@@ -6,7 +6,6 @@
  */
 import type { Datastore } from '../datastore/types.js';
 import type { IPAMClient } from '../ipam/ipam-client.js';
-import { execCapture } from './exec.js';
 import type { NetConf } from './netconf.js';
 import type { WorkloadIDs } from './names.js';
 import { toVersion } from './result.js';
@@ -127,6 +126,7 @@ export async function findPlugin(type: string, path: string[]): Promise<string> 
 /** Runs a delegated IPAM plugin with our environment and config (the spec's delegation). */
 export async function execIPAM(conf: NetConf, env: CniEnv, command: 'ADD' | 'DEL' | 'CHECK'): Promise<CniResult | undefined> {
   const plugin = await findPlugin(conf.ipam.type, env.path);
+  const { execCapture } = await import('./exec.js');
   const r = await execCapture([plugin], { stdin: JSON.stringify(conf.raw), env: { ...process.env, CNI_COMMAND: command } });
   const text = r.stdout.trim();
   if (r.code !== 0) {

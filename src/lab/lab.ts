@@ -8,7 +8,9 @@
  * routes via the owning node (the lab's stand-in for BGP).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareResource } from '../api/index.js';
 import type { Resource } from '../api/types.js';
@@ -41,6 +43,12 @@ export interface PodSpec {
   labels?: Record<string, string>;
   ip?: string;
   serve?: string;
+}
+
+/** Unix socket paths are limited to 107 bytes; long state dirs fall back to a hashed name in /tmp. */
+function controlSocketPath(stateDir: string, namespace: string, pod: string): string {
+  const path = join(stateDir, `pod-${namespace}-${pod}.sock`);
+  return Buffer.byteLength(path) <= 100 ? path : join(tmpdir(), `calico-lab-${createHash('sha1').update(path).digest('hex').slice(0, 16)}.sock`);
 }
 
 function datastoreEnv(c: DatastoreConfig): NodeJS.ProcessEnv {
@@ -203,7 +211,7 @@ export class Lab {
     }
     {
       // Always run the server: it also answers probe requests from inside the pod.
-      p.controlSocket = join(this.stateDir, `pod-${namespace}-${pod}.sock`);
+      p.controlSocket = controlSocketPath(this.stateDir, namespace, pod);
       p.serverPid = await startInNetns(p.netns, [...entryArgv('./pod-server'), id, serve, p.controlSocket], {
         env: this.#env, logFile: join(this.stateDir, `pod-${namespace}-${pod}.log`), waitForLine: 'ready',
       });
@@ -287,6 +295,7 @@ export class Lab {
 
   /** Stop everything this lab started and remove its namespaces and datastore objects. */
   async down(): Promise<void> {
+    if (this.state.nodes.length === 0 && Object.keys(this.state.pods).length === 0 && !(await netnsExists(this.state.underlay))) return;
     for (const ref of Object.keys(this.state.pods)) await this.deletePod(ref);
     for (const node of this.state.nodes) {
       await stopProcess(node.agentPid, AGENT_MARKER);

@@ -59,7 +59,14 @@ program
 program
   .command('down')
   .description('Stop agents and pod servers, delete namespaces and the lab\'s datastore objects')
-  .action(async () => withLab(program, (lab) => lab.down()));
+  .action(async () =>
+    withLab(program, async (lab) => {
+      if (lab.state.nodes.length === 0 && Object.keys(lab.state.pods).length === 0) {
+        process.stderr.write(`calico-lab: nothing recorded for lab "${lab.name}" in ${lab.stateDir}\n`);
+      }
+      await lab.down();
+    }),
+  );
 
 const pod = program.command('pod').description('Pods');
 pod

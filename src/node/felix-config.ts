@@ -15,6 +15,8 @@ export interface AgentSettings {
   prometheusMetricsEnabled: boolean;
   prometheusMetricsHost: string;
   prometheusMetricsPort: number;
+  /** FelixConfiguration ipv6Support: program the `ip6 calico` table too. */
+  ipv6Support: boolean;
   /** Overrides FelixConfiguration iptablesRefreshInterval when set (seconds). */
   refreshIntervalSeconds?: number;
 }
@@ -52,7 +54,9 @@ export async function loadAgentSettings(ds: Datastore, nodeName: string, env: No
     prometheusMetricsEnabled: merged.prometheusMetricsEnabled ?? false,
     prometheusMetricsHost: typeof merged.prometheusMetricsHost === 'string' ? merged.prometheusMetricsHost : '',
     prometheusMetricsPort: merged.prometheusMetricsPort ?? 9091,
+    ipv6Support: typeof merged.ipv6Support === 'boolean' ? merged.ipv6Support : true,
   };
+  if (env.FELIX_IPV6SUPPORT !== undefined) s.ipv6Support = bool('FELIX_IPV6SUPPORT', env.FELIX_IPV6SUPPORT);
   if (env.FELIX_HEALTHENABLED !== undefined) s.healthEnabled = bool('FELIX_HEALTHENABLED', env.FELIX_HEALTHENABLED);
   if (env.FELIX_HEALTHHOST !== undefined) s.healthHost = env.FELIX_HEALTHHOST;
   if (env.FELIX_HEALTHPORT !== undefined) {

@@ -46,6 +46,7 @@ export async function runFelix(options: FelixOptions): Promise<FelixHandle> {
   const dataplane = new NftablesDataplane({
     runner: nftRunner,
     routes: new RouteManager(options.ipRunner ?? new ExecIpRunner()),
+    families: settings.ipv6Support ? ['ip', 'ip6'] : ['ip'],
     observer: {
       onApplied(seconds, result) {
         applied = true;

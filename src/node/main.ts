@@ -13,6 +13,10 @@ import { runFelix } from './felix.js';
 
 async function felix(opts: { name?: string; config?: string; logLevel?: string }): Promise<void> {
   const logger = pino({ level: opts.logLevel ?? process.env.FELIX_LOGSEVERITYSCREEN?.toLowerCase() ?? 'info' }, destination(2));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err: err.stack ?? String(err) }, 'Felix crashed; the dataplane stays as last programmed');
+    process.exit(1);
+  });
   const nodeName = opts.name ?? process.env.NODENAME ?? process.env.FELIX_FELIXHOSTNAME ?? hostname();
   const config = await loadDatastoreConfig(process.env, opts.config);
   const datastore = await openDatastore(config);

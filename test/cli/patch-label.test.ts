@@ -29,6 +29,19 @@ test('calicoctl patch applies merge and JSON patches with validation', async (t)
   assert.match(invalid.stderr, /^Hit error: updating existing resource: .*spec\.vxlanMode/);
   assert.equal(parse((await ctl.run(['get', 'ippool', 'pool-b', '-o', 'yaml'])).stdout).spec.vxlanMode, 'Never');
 
+  // Several bad fields: one line each, as for apply.
+  const twoBad = await ctl.run(['patch', 'ippool', 'pool-b', '-p', '{"spec":{"vxlanMode":"Sometimes","blockSize":40}}']);
+  assert.equal(twoBad.code, 1);
+  assert.equal(
+    twoBad.stderr,
+    [
+      'Hit error: updating existing resource: error with the following fields of IPPool(pool-b):',
+      '-  spec.vxlanMode: must be one of "Never", "Always", "CrossSubnet" (value "Sometimes")',
+      '-  spec.blockSize: IPv4 block size must be between 20 and 32 (value 40)',
+      '',
+    ].join('\n'),
+  );
+
   const missing = await ctl.run(['patch', 'ippool', 'nope', '-p', '{}']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^Hit error: resource does not exist: IPPool\(nope\)/);

@@ -22,7 +22,7 @@ test('calicoctl create fails on an existing resource unless --skip-exists', asyn
   assert.equal(again.stdout, '');
   assert.equal(
     again.stderr,
-    "Failed to create any 'IPPool' resources: [resource already exists: IPPool(pool-a) resource already exists: IPPool(pool-b)]\n",
+    "Failed to create any 'IPPool' resources:\n-  resource already exists: IPPool(pool-a)\n-  resource already exists: IPPool(pool-b)\n",
   );
 
   const skipped = await ctl.run(['create', '--skip-exists', '-f', file]);
@@ -64,6 +64,48 @@ spec:
   const get = await ctl.run(['get', 'ippools', '-o', 'name']);
   assert.equal(get.code, 0, get.stderr);
   assert.equal(get.stdout, '', 'nothing was written');
+});
+
+test('calicoctl lists several invalid resources one per line, each named once, and writes nothing', async (t) => {
+  const ctl = embeddedCalicoctl(t);
+  const badPolicy = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: bad-gnp
+spec:
+  selector: all()
+  ingress:
+    - action: Allow
+      protocol: ICMP
+      icmp:
+        type: 300
+      destination:
+        ports: [80]
+`;
+  const badPool = `apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata:
+  name: bad-pool
+spec:
+  cidr: 10.300.0.0/16
+`;
+  // The same invalid pool twice (say, two copies of one file in a directory) is reported once.
+  const text = [POOLS, badPolicy, badPool, badPool].join('---\n');
+  const r = await ctl.run(['apply', '-f', ctl.file('multi.yaml', text)]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(
+    r.stderr,
+    [
+      'Failed to apply any resources:',
+      '-  error with the following fields of GlobalNetworkPolicy(bad-gnp):',
+      '   -  spec.ingress[0].icmp.type: ICMP type must be between 0 and 254 (value 300)',
+      '   -  spec.ingress[0].destination.ports[0]: ports are only valid with protocol TCP, UDP or SCTP (value 80)',
+      '-  error with field IPPool(bad-pool): spec.cidr: invalid CIDR (value "10.300.0.0/16")',
+      '',
+    ].join('\n'),
+  );
+  assert.equal((await ctl.run(['get', 'ippools', '-o', 'name'])).stdout, '', 'nothing was written');
 });
 
 test('calicoctl apply reports a mid-way datastore failure as partial success', async (t) => {

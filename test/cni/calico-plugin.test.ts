@@ -208,6 +208,32 @@ test('older cniVersions: 0.3.1 and 0.4.0 results carry the per-IP version', asyn
   }
 });
 
+test('a repeated ADD for the same container keeps its address; a new sandbox of the pod takes the endpoint over', async () => {
+  const conf = calicoConfig(store.dataDir, NODE);
+  const pod = newPod();
+  const before = await allocations();
+  const first = ok(await call(ours(), 'ADD', pod, conf)) as CniResult;
+  const again = ok(await call(ours(), 'ADD', pod, conf)) as CniResult;
+  assert.equal(again.ips![0]!.address, first.ips![0]!.address, 'same address on retry');
+  assert.equal(await allocations(), before + 1, 'no second allocation');
+  ok(await call(ours(), 'CHECK', pod, withPrevResult(conf, again)));
+
+  // The runtime replaces the sandbox: new container ID, new netns, same pod name.
+  const sandbox2: Pod = { ...pod, ns: nets.add(`${prefix}s${podSeq++}`), containerId: randomUUID().replace(/-/g, '') };
+  nets.del(pod.ns);
+  const second = ok(await call(ours(), 'ADD', sandbox2, conf)) as CniResult;
+  assert.equal((await wep(pod))?.spec?.containerID, sandbox2.containerId);
+  // The old sandbox's late DEL must not remove the new one's endpoint or address.
+  ok(await call(ours(), 'DEL', pod, conf));
+  assert.equal((await wep(pod))?.spec?.containerID, sandbox2.containerId, 'endpoint kept');
+  assert.equal(hostLinkJSON(vethName(pod)).length, 1, 'new sandbox veth kept');
+  assert.equal(await allocations(), before + 1);
+  ok(await call(ours(), 'CHECK', sandbox2, withPrevResult(conf, second)));
+  ok(await call(ours(), 'DEL', sandbox2, conf));
+  assert.equal(await wep(pod), undefined);
+  assert.equal(await allocations(), before);
+});
+
 test('a requested address (CNI_ARGS IP=) is assigned through AssignIP', async () => {
   const conf = calicoConfig(store.dataDir, NODE);
   const pod = newPod();

@@ -2,7 +2,7 @@
  * A throw-away calico-lab for kernel tests: its own embedded datastore in a temp dir, a unique name
  * (so parallel runs never share a netns), and teardown that runs even when the test fails.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -33,6 +33,14 @@ export async function startTestLab(t: TestContext | { after(fn: () => Promise<vo
   const lab = new Lab({ name: uniqueLabName(), stateDir: join(dir, 'lab'), datastore: ds, datastoreConfig: config, env: { ...process.env, ...options.env } });
   t.after(async () => {
     try {
+      // LAB_KEEP_LOGS=<dir>: keep the agents' and pods' logs (not sockets) for a failed run.
+      if (process.env.LAB_KEEP_LOGS) {
+        try {
+          cpSync(join(dir, 'lab'), join(process.env.LAB_KEEP_LOGS, lab.name), { recursive: true, filter: (src) => !src.endsWith('.sock') });
+        } catch {
+          // Logs are a convenience; teardown must still happen.
+        }
+      }
       await lab.down();
     } finally {
       await ds.close();

@@ -3,9 +3,11 @@
  * - an established TCP connection survives an agent restart, and a pod the policy does not allow is
  *   never let through while the agent is down or starting (tables stay; the new agent replaces them atomically);
  * - someone flushing our table by hand is repaired within the refresh interval;
- * - traffic from a `cali*` interface Felix does not know is dropped.
+ * - traffic from a `cali*` interface Felix does not know is dropped;
+ * - natOutgoing: pod traffic leaving the pools is masqueraded to the node's address.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { runCommand } from '../../src/lab/exec.js';
 import { unwirePod, wirePod } from '../../src/lab/pod-wiring.js';
@@ -106,6 +108,36 @@ test('kernel lab: Felix restart, table repair and unknown interfaces', { timeout
       assert.equal((await lab.probe({ ports: [{ protocol: 'tcp', port: 81 }], timeoutMs: 500, from: ['x/c'], to: ['x/a'] }))['tcp:81']!['x/c->x/a'], true);
     } finally {
       await unwirePod(rogue);
+    }
+  });
+
+  await t.test('natOutgoing pool: traffic to outside the pools leaves with the node address', async () => {
+    await env.apply({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'lab-pool' }, spec: { cidr: '10.65.0.0/16', natOutgoing: true } });
+    // A server on the underlay bridge (outside every pool) reports the source address it sees.
+    const server = spawn('ip', ['netns', 'exec', lab.state.underlay, process.execPath, '-e',
+      "require('node:net').createServer((s)=>{console.log(s.remoteAddress);s.end();process.exit(0)}).listen(8080,'172.31.0.254',()=>console.log('ready'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const lines: string[] = [];
+      server.stdout!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+      await until('server ready', async () => lines.includes('ready'), 5000);
+      const connect = `const s=require('node:net').connect({host:'172.31.0.254',port:8080});s.on('connect',()=>{});s.on('data',()=>{});s.on('close',()=>process.exit(0));s.on('error',()=>process.exit(1));setTimeout(()=>process.exit(2),600)`;
+      // The pool reaches Felix asynchronously: retry until the server has seen a connection.
+      try {
+        await until('a connection from x/a', async () => {
+          await runCommand('ip', ['netns', 'exec', a.netns, process.execPath, '-e', connect], { check: false });
+          return lines.length > 1;
+        }, 10_000);
+      } catch (err) {
+        const node = lab.node('node1').netns;
+        const nat = await runCommand('ip', ['netns', 'exec', node, 'nft', 'list', 'ruleset'], { check: false });
+        const ct = await runCommand('ip', ['netns', 'exec', node, 'conntrack', '-L'], { check: false });
+        const log = (await runCommand('tail', ['-n', '15', `${lab.stateDir}/node1-felix.log`], { check: false })).stdout;
+        const alive = (await runCommand('ps', ['-o', 'pid,stat,cmd', '-p', String(lab.node('node1').agentPid)], { check: false })).stdout;
+        throw new Error(`${(err as Error).message}; server said ${JSON.stringify(lines)}; agent: ${alive}; log: ${log}; conntrack: ${ct.stdout}; nat: ${nat.stdout.includes('nat-POSTROUTING')}`);
+      }
+      assert.equal(lines[1], '172.31.0.1');
+    } finally {
+      server.kill('SIGTERM');
     }
   });
 });

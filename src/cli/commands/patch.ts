@@ -10,7 +10,7 @@ import { optString, parseArgs, UsageError } from '../args.js';
 import { checkStored, connectOrReport, isResults } from '../executor.js';
 import { jsonPatch, mergePatch } from '../json-patch.js';
 import { applyNamespace } from '../namespace.js';
-import { fail } from '../results.js';
+import { errorText, fail } from '../results.js';
 import type { CommandModule } from '../types.js';
 import { CONFIG_OPTION_HELP, NAMESPACE_OPTION_HELP, RESOURCE_LIST, RESOURCE_OPTIONS, selectionFrom } from './_common.js';
 
@@ -141,7 +141,7 @@ async function patchWithCAS(ds: Datastore, target: Resource, apply: (stored: unk
       next = prepareResource(patched);
       await checkStored(next, ds, 'replace');
     } catch (err) {
-      throw new Error(`updating existing resource: ${(err as Error).message}`, { cause: err });
+      throw new Error(`updating existing resource: ${errorText(err as Error)}`, { cause: err });
     }
     // Identity metadata is the stored object's, whatever the patch said; the CAS is on the version patched.
     next.metadata = {

@@ -37,7 +37,7 @@ test('NftablesDataplane writes nothing before in-sync, then a full replace, then
   assert.equal(runner.scripts.length, 2);
   assert.match(runner.scripts[1]!, /add set ip calico cali40s-x \{/);
   assert.match(runner.scripts[1]!, /add rule ip calico cali-pi-np\/x\/p ip saddr @cali40s-x/);
-  assert.match(runner.scripts[1]!, /add rule ip calico cali-tw-cali0123456789a meta mark & 0x20000 == 0x0 jump cali-pi-np\/x\/p/);
+  assert.match(runner.scripts[1]!, /add rule ip calico cali-tw-cali0123456789a meta mark & 0x30000 == 0x0 jump cali-pi-np\/x\/p/);
   assert.equal(dp.activeLocalEndpoints, 1);
   assert.equal(dp.activeLocalPolicies, 1);
 

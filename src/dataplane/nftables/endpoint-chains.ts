@@ -3,9 +3,11 @@
  * `cali-thfw-`/`cali-fhfw-` for host endpoints) and the policy/profile chains they jump to.
  *
  * Endpoint chain body, as Felix renders it: conntrack → failsafe (host endpoints) → clear accept+pass marks →
- * drop encapsulated packets from workloads → per tier: clear pass mark, jump to each policy while the pass mark
- * is clear and return once the accept mark is set, end-of-tier drop unless the tier passes → per profile: jump,
- * return if accepted → final drop. An endpoint that names a policy or profile we have no rules for is
+ * drop encapsulated packets from workloads → per tier: clear pass mark, jump to each policy while neither
+ * the accept nor the pass mark is set, end-of-tier drop unless the tier passes, return if accepted → per
+ * profile: jump while not accepted, then return if accepted → final drop. (Felix renders "jump if pass clear"
+ * plus "return if accepted" after every policy; testing both bits in one rule halves the endpoint chains
+ * with the same outcome, which matters because the kernel re-validates every reachable rule on each commit.) An endpoint that names a policy or profile we have no rules for is
  * programmed to drop (fail closed) rather than skip it.
  */
 import type { DataplaneConfig, PolicyRules, TierInfo } from '../../calc/dataplane-api.js';
@@ -14,7 +16,8 @@ import {
   CLEAR_ACCEPT_PASS,
   CLEAR_PASS,
   IF_ACCEPTED,
-  IF_NOT_PASSED,
+  IF_NOT_ACCEPTED,
+  IF_UNDECIDED,
   nftString,
   policyChainName,
   profileChainName,
@@ -109,21 +112,23 @@ export function renderEndpointChain(spec: EndpointChainSpec, state: DataplaneSta
       }
       if (pol.rules.staged) continue;
       enforced++;
-      rules.push(`${IF_NOT_PASSED} jump ${policyChainName(key, spec.dir, layerPrefix(spec.layer))}`);
-      rules.push(`${IF_ACCEPTED} return comment ${nftString(`Return if policy accepted`)}`);
+      // Once a policy has set accept or pass, the later policies of the tier are skipped.
+      rules.push(`${IF_UNDECIDED} jump ${policyChainName(key, spec.dir, layerPrefix(spec.layer))}`);
     }
-    if (spec.endOfTierDrop && enforced > 0 && tier.defaultAction !== 'Pass') {
-      rules.push(`${IF_NOT_PASSED} ${deny} comment ${nftString(`End of tier ${tier.name}. Drop if no policies passed packet`)}`);
+    if (enforced === 0) continue;
+    if (spec.endOfTierDrop && tier.defaultAction !== 'Pass') {
+      rules.push(`${IF_UNDECIDED} ${deny} comment ${nftString(`End of tier ${tier.name}. Drop if no policies passed packet`)}`);
     }
+    rules.push(`${IF_ACCEPTED} return comment ${nftString('Return if policy accepted')}`);
   }
   if (spec.useProfiles) {
     for (const name of spec.profileIds) {
       if (!state.profiles.has(name)) {
         return { name: spec.name, rules: [...rules, `${deny} comment ${nftString(`Profile ${name} not programmed`)}`] };
       }
-      rules.push(`jump ${profileChainName(name, spec.dir)}`);
-      rules.push(`${IF_ACCEPTED} return comment ${nftString('Return if profile accepted')}`);
+      rules.push(`${IF_NOT_ACCEPTED} jump ${profileChainName(name, spec.dir)}`);
     }
+    if (spec.profileIds.length > 0) rules.push(`${IF_ACCEPTED} return comment ${nftString('Return if profile accepted')}`);
   }
   if (spec.finalDrop) rules.push(`${deny} comment ${nftString(spec.useProfiles ? 'Drop if no profiles matched' : 'Drop if no policies passed packet')}`);
   return { name: spec.name, rules };

@@ -32,6 +32,9 @@ export const SET_ACCEPT = `meta mark set meta mark | ${hex(MARK_ACCEPT)}`;
 export const SET_PASS = `meta mark set meta mark | ${hex(MARK_PASS)}`;
 export const IF_ACCEPTED = `meta mark & ${hex(MARK_ACCEPT)} == ${hex(MARK_ACCEPT)}`;
 export const IF_NOT_PASSED = `meta mark & ${hex(MARK_PASS)} == 0x0`;
+export const IF_NOT_ACCEPTED = `meta mark & ${hex(MARK_ACCEPT)} == 0x0`;
+/** Neither accepted nor passed yet in this tier. */
+export const IF_UNDECIDED = `meta mark & ${hex(MARK_ACCEPT | MARK_PASS)} == 0x0`;
 export const CLEAR_ACCEPT_PASS = `meta mark set meta mark & ${hex(MARK_CLEAR_ACCEPT_PASS)}`;
 export const CLEAR_PASS = `meta mark set meta mark & ${hex(MARK_CLEAR_PASS)}`;
 

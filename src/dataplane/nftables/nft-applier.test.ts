@@ -72,7 +72,7 @@ test('a new endpoint is first programmed as drop, then filled (fail closed)', as
   assert.match(first, /add element ip calico cali-to-wl-dispatch \{ "calic0ffee0001" : goto cali-tw-calic0ffee0001 \}/);
   const second = runner.scripts[2]!;
   assert.match(second, /flush chain ip calico cali-tw-calic0ffee0001\n/);
-  assert.match(second, /add rule ip calico cali-tw-calic0ffee0001 jump cali-pri-kns.x/);
+  assert.match(second, /add rule ip calico cali-tw-calic0ffee0001 meta mark & 0x10000 == 0x0 jump cali-pri-kns.x/);
 });
 
 test('when filling fails, the endpoint stays on drop and the error is reported', async () => {

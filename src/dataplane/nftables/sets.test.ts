@@ -21,3 +21,8 @@ test('ipSetName() follows Felix: cali4/cali6 + 0 + id, 31 characters, no colons'
   assert.equal(ipSetName('ip6', 's:AbC'), 'cali60s-AbC');
   assert.equal(ipSetName('ip', `s:${'x'.repeat(40)}`).length, 31);
 });
+
+test('renderIPSet() leaves out members that do not parse instead of failing the set', () => {
+  assert.deepEqual(renderIPSet('s:x', { type: 'net', members: new Set(['10.0.0.1/32', 'bogus/8']) }, 'ip').elements, ['10.0.0.1']);
+  assert.deepEqual(renderIPSet('n:x', { type: 'ip-and-port', members: new Set(['10.0.0.1,tcp:80', '10.0.0.2,gre:1']) }, 'ip').elements, ['10.0.0.1 . tcp . 80']);
+});

@@ -29,6 +29,9 @@ function cidrRange(cidr: string): [bigint, bigint] {
 export function coveringCidrs(cidrs: Iterable<string>): string[] {
   const parsed: Array<{ cidr: string; start: bigint; end: bigint }> = [];
   for (const c of cidrs) {
+    // The calc graph validates members; one that still does not parse is left out rather than
+    // failing the whole transaction.
+    if (!ipaddr.isValid(c.split('/')[0]!)) continue;
     const [start, end] = cidrRange(c);
     parsed.push({ cidr: canonicalCidr(c), start, end });
   }
@@ -58,11 +61,13 @@ function canonicalCidr(c: string): string {
   return `${ipaddr.fromByteArray(bytes).toString()}/${len}`;
 }
 
+const NAMED_PORT_MEMBER = /^([0-9a-f.:]+)(?:\/(?:32|128))?,(tcp|udp|sctp):(\d{1,5})$/i;
+
 /** `10.0.0.1,tcp:8080` → `10.0.0.1 . tcp . 8080`. */
 function namedPortElement(member: string): string {
-  const m = /^(.+),([a-z0-9]+):(\d+)$/i.exec(member);
+  const m = NAMED_PORT_MEMBER.exec(member);
   if (!m) throw new SyntaxError(`Cannot parse IP set member "${member}": expected "<ip>,<protocol>:<port>"`);
-  return `${stripHostPrefix(m[1]!)} . ${m[2]!.toLowerCase()} . ${m[3]!}`;
+  return `${m[1]!} . ${m[2]!.toLowerCase()} . ${m[3]!}`;
 }
 
 function memberFamily(member: string): NftFamily {
@@ -76,7 +81,7 @@ export function renderIPSet(id: string, set: IPSetState, family: NftFamily): Nft
   const type = setType(family, set.type);
   switch (set.type) {
     case 'ip-and-port':
-      return { name, type, interval: false, elements: members.map(namedPortElement).sort() };
+      return { name, type, interval: false, elements: members.filter((m) => NAMED_PORT_MEMBER.test(m)).map(namedPortElement).sort() };
     case 'ip':
       // Plain hash of addresses; a member with a network prefix would need an interval set.
       if (members.every((m) => !m.includes('/') || /\/(32|128)$/.test(m))) {

@@ -45,7 +45,13 @@ export class RenderCache {
     this.#checkConfig(config);
     let chains = this.#policies.get(rules);
     if (!chains) {
-      chains = renderPolicyChains(key, rules, family, config, policyLayerOf(rules));
+      const layer = policyLayerOf(rules);
+      try {
+        chains = renderPolicyChains(key, rules, family, config, layer);
+      } catch (err) {
+        // Fail closed: a policy we cannot express drops everything it is asked about.
+        chains = renderPolicyChains(key, { inbound: [], outbound: [] }, family, config, layer).map((c) => failClosedChain(c, `Policy ${key}`, err));
+      }
       this.#policies.set(rules, chains);
     }
     return chains;
@@ -55,7 +61,11 @@ export class RenderCache {
     this.#checkConfig(config);
     let chains = this.#profiles.get(rules);
     if (!chains) {
-      chains = renderProfileChains(name, rules, family, config);
+      try {
+        chains = renderProfileChains(name, rules, family, config);
+      } catch (err) {
+        chains = renderProfileChains(name, { inbound: [], outbound: [] }, family, config).map((c) => failClosedChain(c, `Profile ${name}`, err));
+      }
       this.#profiles.set(rules, chains);
     }
     return chains;
@@ -83,6 +93,11 @@ export class RenderCache {
     }
     return s;
   }
+}
+
+function failClosedChain(c: NftChain, what: string, err: unknown): NftChain {
+  const why = err instanceof Error ? err.message : String(err);
+  return { name: c.name, rules: [`drop comment ${nftString(`${what} cannot be programmed: ${why}`)}`] };
 }
 
 function dependencyKey(tiers: TierInfo[], profileIds: string[], state: DataplaneState): string {
@@ -192,9 +207,22 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
     const s = cache.ipSet(id, set, family);
     sets.set(s.name, s);
   }
+  // A policy's chain for one direction exists when it has rules there or an endpoint jumps to it:
+  // most policies have one direction only, and every chain costs nft a cache entry on each run.
+  const referenced = new Set<string>();
+  const noteTiers = (tiers: TierInfo[]): void => {
+    for (const t of tiers) {
+      for (const k of t.ingressPolicies) referenced.add(`i|${k}`);
+      for (const k of t.egressPolicies) referenced.add(`e|${k}`);
+    }
+  };
+  for (const ep of state.workloadEndpoints.values()) noteTiers(ep.tiers);
+  for (const ep of state.hostEndpoints.values()) [ep.tiers, ep.forwardTiers, ep.untrackedTiers, ep.preDNATTiers].forEach(noteTiers);
   for (const [key, pol] of state.policies) {
     if (pol.rules.staged) continue;
-    for (const c of cache.policy(key, pol.rules, family, config)) add(c);
+    const [inbound, outbound] = cache.policy(key, pol.rules, family, config);
+    if (inbound!.rules.length > 0 || referenced.has(`i|${key}`)) add(inbound!);
+    if (outbound!.rules.length > 0 || referenced.has(`e|${key}`)) add(outbound!);
   }
   for (const [name, rules] of state.profiles) for (const c of cache.profile(name, rules, family, config)) add(c);
 

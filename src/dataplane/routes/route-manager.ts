@@ -30,6 +30,8 @@ function run(args: string[], input: string): Promise<{ code: number; stdout: str
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // `ip` may exit before reading stdin (listing commands never do): ignore EPIPE rather than crash.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }
