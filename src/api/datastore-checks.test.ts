@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryDatastore } from '../datastore/memory.js';
-import { checkAgainstDatastore } from './datastore-checks.js';
+import { checkAgainstDatastore, deleteRefusal } from './datastore-checks.js';
 import { applyDefaults } from './defaults.js';
 import type { Resource } from './types.js';
 
@@ -55,5 +55,21 @@ test('checkAgainstDatastore() treats ClusterInformation as read-only for apply',
   const ds = new MemoryDatastore();
   const ci: Resource = { apiVersion: 'projectcalico.org/v3', kind: 'ClusterInformation', metadata: { name: 'default' }, spec: {} };
   assert.deepEqual(fieldsOf(await checkAgainstDatastore(ci, ds, 'apply')), ['kind']);
+  await ds.close();
+});
+
+test('deleteRefusal() keeps built-in tiers and tiers that still hold policies', async () => {
+  const ds = new MemoryDatastore();
+  const tier = (name: string): Resource => applyDefaults({ apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name }, spec: {} });
+  await ds.create(tier('busy'));
+  await ds.create(tier('idle'));
+  await ds.create(
+    applyDefaults({ apiVersion: 'projectcalico.org/v3', kind: 'NetworkPolicy', metadata: { name: 'busy.p', namespace: 'ns1' }, spec: { tier: 'busy', selector: 'all()' } }),
+  );
+  assert.equal(await deleteRefusal({ kind: 'Tier', name: 'default' }, ds), 'the built-in tier "default" cannot be deleted');
+  assert.match((await deleteRefusal({ kind: 'Tier', name: 'kube-admin' }, ds)) ?? '', /built-in tier "kube-admin"/);
+  assert.match((await deleteRefusal({ kind: 'Tier', name: 'busy' }, ds)) ?? '', /tier "busy" is not empty: NetworkPolicy\(ns1\/busy\.p\)/);
+  assert.equal(await deleteRefusal({ kind: 'Tier', name: 'idle' }, ds), undefined);
+  assert.equal(await deleteRefusal({ kind: 'IPPool', name: 'default' }, ds), undefined);
   await ds.close();
 });

@@ -1,6 +1,7 @@
 /**
  * Write-time rules that need stored state (libcalico-go clientv3): IPPool overlap and immutability,
- * a policy's tier must exist, ClusterInformation is read-only for apply.
+ * a policy's tier must exist, ClusterInformation is read-only for apply; and for deletes, built-in
+ * tiers stay and a tier that still holds policies stays.
  * Pure with respect to the datastore: reads only.
  */
 import { NotFoundError, type FieldError } from '../lib/errors.js';
@@ -102,4 +103,26 @@ export async function checkAgainstDatastore(resource: Resource, ds: Datastore, o
   }
   if (TIERED_KINDS.has(resource.kind)) await checkTierExists(resource, ds, errs);
   return errs;
+}
+
+/** The kinds whose policies keep a tier from being deleted (libcalico-go checks exactly these two). */
+const TIER_HOLDING_KINDS = ['NetworkPolicy', 'GlobalNetworkPolicy'] as const;
+
+/**
+ * Why a delete must be refused, or undefined when it may go ahead. Calico refuses to delete its
+ * built-in tiers, and any tier that NetworkPolicies or GlobalNetworkPolicies still belong to.
+ * @example await deleteRefusal({ kind: 'Tier', name: 'default' }, ds) // 'the built-in tier "default" cannot be deleted'
+ */
+export async function deleteRefusal(ref: { kind: string; name: string }, ds: Datastore): Promise<string | undefined> {
+  if (ref.kind !== 'Tier') return undefined;
+  if (BUILTIN_TIERS[ref.name] !== undefined) return `the built-in tier "${ref.name}" cannot be deleted`;
+  for (const kind of TIER_HOLDING_KINDS) {
+    const { items } = await ds.list({ kind });
+    const member = items.find((p) => (spec(p)['tier'] ?? 'default') === ref.name);
+    if (member !== undefined) {
+      const ns = member.metadata.namespace ? `${member.metadata.namespace}/` : '';
+      return `tier "${ref.name}" is not empty: ${kind}(${ns}${member.metadata.name}) is in it; delete or move its policies first`;
+    }
+  }
+  return undefined;
 }

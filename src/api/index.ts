@@ -30,6 +30,6 @@ export {
 export { assertValid, canonicalizeResource, validateResource } from './validate/index.js';
 export { BUILTIN_TIERS } from './validate/policy.js';
 export { workloadEndpointName } from './validate/endpoints.js';
-export { checkAgainstDatastore, type WriteOp } from './datastore-checks.js';
+export { checkAgainstDatastore, deleteRefusal, type WriteOp } from './datastore-checks.js';
 export { prepareResource, type PrepareOptions } from './prepare.js';
 export { cidrContains, cidrsOverlap, formatCIDR, normalizeCIDR, parseCIDR, parseCIDROrIP, parseIP, type ParsedCIDR } from './net.js';

@@ -7,10 +7,10 @@
  * invalid resource means nothing is written. Writes then go in order and stop at the first failure,
  * so "applied the first N out of M" is exact.
  */
-import { checkAgainstDatastore, kindInfo, prepareResource, resolveKind } from '../api/index.js';
+import { checkAgainstDatastore, deleteRefusal, kindInfo, prepareResource, resolveKind } from '../api/index.js';
 import type { Resource } from '../api/types.js';
 import type { Datastore } from '../datastore/types.js';
-import { AlreadyExistsError, ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
+import { AlreadyExistsError, ConflictError, describeRef, NotFoundError, ValidationError } from '../lib/errors.js';
 import { buildInfo } from './build-info.js';
 import { ensureInitialized } from './initialize.js';
 import { FileInvalidError, loadManifests, NoResourcesError } from './manifests.js';
@@ -337,6 +337,8 @@ export async function executeDelete(ds: Datastore, g: Gathered, opts: DeleteOpti
       }
       const ro = readOnlyError('delete', r);
       if (ro !== undefined) throw ro;
+      const refusal = await deleteRefusal(keyOf(r), ds);
+      if (refusal !== undefined) throw new Error(`operation delete is not supported on ${describeRef(keyOf(r))}: ${refusal}`);
       const rv = r.metadata.resourceVersion;
       const out = await ds.delete(keyOf(r), rv ? { resourceVersion: rv } : undefined);
       results.resources.push(out);

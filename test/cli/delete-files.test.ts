@@ -64,3 +64,45 @@ test('calicoctl -f reads a directory (recursively with -R) and stdin', async (t)
   assert.equal(skipEmpty.code, 0);
   assert.equal(skipEmpty.stdout, 'No resources specified\n');
 });
+
+test('calicoctl delete refuses built-in tiers and tiers that still hold policies', async (t) => {
+  const ctl = embeddedCalicoctl(t);
+  const tiered = `apiVersion: projectcalico.org/v3
+kind: Tier
+metadata:
+  name: security
+spec:
+  order: 100
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: security.block-metadata
+spec:
+  tier: security
+  selector: all()
+  egress:
+    - action: Deny
+      destination:
+        nets: [169.254.169.254/32]
+`;
+  const file = ctl.file('tiered.yaml', tiered);
+  assert.equal((await ctl.run(['apply', '-f', file])).code, 0);
+
+  const builtin = await ctl.run(['delete', 'tier', 'default']);
+  assert.equal(builtin.code, 1);
+  assert.equal(
+    builtin.stderr,
+    `Failed to delete 'Tier' resource: operation delete is not supported on Tier(default): the built-in tier "default" cannot be deleted\n\n`,
+  );
+
+  const busy = await ctl.run(['delete', 'tier', 'security']);
+  assert.equal(busy.code, 1);
+  assert.match(busy.stderr, /Tier\(security\): tier "security" is not empty: GlobalNetworkPolicy\(security\.block-metadata\)/);
+  assert.match((await ctl.run(['get', 'tiers', '-o', 'name'])).stdout, /tier\.projectcalico\.org\/security\n/);
+
+  // Once its policies are gone the tier can go.
+  assert.equal((await ctl.run(['delete', 'gnp', 'security.block-metadata'])).code, 0);
+  const empty = await ctl.run(['delete', 'tier', 'security']);
+  assert.equal(empty.stdout, "Successfully deleted 1 'Tier' resource(s)\n", empty.stderr);
+});

@@ -36,8 +36,8 @@ test('calicoctl patch applies merge and JSON patches with validation', async (t)
     twoBad.stderr,
     [
       'Hit error: updating existing resource: error with the following fields of IPPool(pool-b):',
-      '-  spec.vxlanMode: must be one of "Never", "Always", "CrossSubnet" (value "Sometimes")',
       '-  spec.blockSize: IPv4 block size must be between 20 and 32 (value 40)',
+      '-  spec.vxlanMode: must be one of "Never", "Always", "CrossSubnet" (value "Sometimes")',
       '',
     ].join('\n'),
   );

@@ -42,8 +42,11 @@ export function validateIPPool(r: Resource, errs: Errors): void {
   checkEnum(spec['vxlanMode'], ENCAP_MODES, 'spec.vxlanMode', errs);
   const ipip = spec['ipipMode'] ?? 'Never';
   const vxlan = spec['vxlanMode'] ?? 'Never';
-  if (ipip !== 'Never' && vxlan !== 'Never') fail(errs, 'spec.vxlanMode', 'ipipMode and vxlanMode cannot both be enabled', vxlan);
-  if (cidr?.family === 6 && ipip !== 'Never') fail(errs, 'spec.ipipMode', 'IPIP is not supported on an IPv6 pool', ipip);
+  // A mode checkEnum already rejected is not "enabled": one bad value gets one error.
+  const ipipOn = ipip === 'Always' || ipip === 'CrossSubnet';
+  const vxlanOn = vxlan === 'Always' || vxlan === 'CrossSubnet';
+  if (ipipOn && vxlanOn) fail(errs, 'spec.vxlanMode', 'ipipMode and vxlanMode cannot both be enabled', vxlan);
+  if (cidr?.family === 6 && ipipOn) fail(errs, 'spec.ipipMode', 'IPIP is not supported on an IPv6 pool', ipip);
 
   if (spec['ipip'] !== undefined) fail(errs, 'spec.ipip', 'deprecated API v1 field: use ipipMode');
   if (spec['nat-outgoing'] !== undefined) fail(errs, 'spec.nat-outgoing', 'deprecated API v1 field: use natOutgoing');
@@ -64,7 +67,7 @@ export function validateIPPool(r: Resource, errs: Errors): void {
   }
   if (uses.includes('LoadBalancer')) {
     if (uses.length > 1) fail(errs, 'spec.allowedUses', 'LoadBalancer cannot be combined with other allowed uses', uses);
-    if (ipip !== 'Never' || vxlan !== 'Never') fail(errs, ipip !== 'Never' ? 'spec.ipipMode' : 'spec.vxlanMode', 'a LoadBalancer pool must not use IPIP or VXLAN');
+    if (ipipOn || vxlanOn) fail(errs, ipipOn ? 'spec.ipipMode' : 'spec.vxlanMode', 'a LoadBalancer pool must not use IPIP or VXLAN');
     const sel = spec['nodeSelector'];
     if (sel !== undefined && sel !== 'all()') fail(errs, 'spec.nodeSelector', 'a LoadBalancer pool must have nodeSelector all()', sel);
     if (spec['disableBGPExport'] === true) fail(errs, 'spec.disableBGPExport', 'a LoadBalancer pool cannot disable BGP export');

@@ -102,3 +102,15 @@ test('canonicalizeResource() renames case-insensitive matches to the declared fi
   const k8s = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'k' }, spec: { PodSelector: {} } };
   assert.equal(canonicalizeResource(k8s), k8s);
 });
+
+test('an unknown IPPool encapsulation mode is reported once, not also as "enabled"', () => {
+  const pool = applyDefaults({
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'IPPool',
+    metadata: { name: 'p' },
+    spec: { cidr: '10.0.0.0/16', ipipMode: 'Always', vxlanMode: 'Sometimes' },
+  });
+  assert.deepEqual(fields(pool), ['spec.vxlanMode: must be one of "Never", "Always", "CrossSubnet"']);
+  const v6 = applyDefaults({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'p' }, spec: { cidr: 'fd00::/48', ipipMode: 'Bogus' } });
+  assert.deepEqual(fields(v6), ['spec.ipipMode: must be one of "Never", "Always", "CrossSubnet"']);
+});
