@@ -9,6 +9,7 @@
  * calicoctl config file, as for calicoctl. Passes run every `--interval` (default half the leak grace
  * period, at least 1s; 5m when leak GC is off); `--once` runs one pass and exits.
  */
+import { Command, InvalidArgumentError } from 'commander';
 import { loadDatastoreConfig, openDatastore } from '../datastore/config.js';
 import { parseDuration } from '../ipam/gc-classify.js';
 import { IPAMGarbageCollector } from '../ipam/gc.js';
@@ -20,30 +21,25 @@ interface Args {
   config?: string;
 }
 
-function usageError(msg: string): never {
-  process.stderr.write(`calico-kube-controllers: ${msg}\nUsage: calico-kube-controllers [--interval=<duration>] [--leak-grace-period=<duration>] [--once] [-c <config>]\n`);
-  process.exit(2);
+function durationOption(flag: string) {
+  return (value: string): number => {
+    const ms = parseDuration(value);
+    if (ms === undefined) throw new InvalidArgumentError(`cannot parse duration "${value}" for ${flag} (use e.g. 30s, 5m)`);
+    return ms;
+  };
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { once: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => inline ?? argv[++i] ?? usageError(`option ${flag} needs a value`);
-    const duration = (): number => {
-      const v = value();
-      const ms = parseDuration(v);
-      if (ms === undefined) usageError(`option ${flag}: cannot parse duration "${v}" (use e.g. 30s, 5m)`);
-      return ms;
-    };
-    if (flag === '--once') out.once = true;
-    else if (flag === '--interval') out.intervalMs = duration();
-    else if (flag === '--leak-grace-period') out.leakGracePeriodMs = duration();
-    else if (flag === '-c' || flag === '--config') out.config = value();
-    else usageError(`unknown option "${a}"`);
-  }
-  return out;
+  const program = new Command('calico-kube-controllers')
+    .description("Calico's cluster controllers: IPAM garbage collection of leaked addresses, empty blocks and deleted nodes")
+    .option('--interval <duration>', 'time between passes (default: half the leak grace period, at least 1s)', durationOption('--interval'))
+    .option('--leak-grace-period <duration>', 'override KubeControllersConfiguration leakGracePeriod', durationOption('--leak-grace-period'))
+    .option('--once', 'run one pass and exit', false)
+    .option('-c, --config <file>', 'CalicoAPIConfig file saying which datastore to use')
+    .showHelpAfterError()
+    .parse(argv, { from: 'user' });
+  const o = program.opts<{ interval?: number; leakGracePeriod?: number; once: boolean; config?: string }>();
+  return { intervalMs: o.interval, leakGracePeriodMs: o.leakGracePeriod, once: o.once, config: o.config };
 }
 
 function log(level: string, msg: string, fields: Record<string, unknown> = {}): void {

@@ -180,6 +180,7 @@ test('calico-kube-controllers rejects a bad option with usage', async () => {
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  assert.equal(code, 2);
-  assert.match(stderr, /option --interval: cannot parse duration "often"/);
+  assert.notEqual(code, 0);
+  assert.match(stderr, /cannot parse duration "often" for --interval/);
+  assert.match(stderr, /Usage: calico-kube-controllers/);
 });
