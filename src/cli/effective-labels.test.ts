@@ -30,3 +30,12 @@ test('effectiveLabels() leaves other kinds with their own labels', () => {
   const pool: Resource = { apiVersion: 'projectcalico.org/v3', kind: 'IPPool', metadata: { name: 'p', labels: { a: 'b' } }, spec: { profiles: ['x'] } };
   assert.deepEqual(effectiveLabels(pool, new Map([['x', { c: 'd' }]])), { a: 'b' });
 });
+
+test('effectiveLabels() gives a namespaced NetworkSet its namespace and kns labels, as policy selectors see it', () => {
+  const set: Resource = { apiVersion: 'projectcalico.org/v3', kind: 'NetworkSet', metadata: { name: 'ext', namespace: 'prod', labels: { role: 'db' } }, spec: { nets: ['10.0.0.0/8'] } };
+  assert.deepEqual(effectiveLabels(set, new Map([['kns.prod', { 'pcns.team': 'blue' }]])), {
+    'pcns.team': 'blue',
+    role: 'db',
+    'projectcalico.org/namespace': 'prod',
+  });
+});
