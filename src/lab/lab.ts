@@ -1,6 +1,8 @@
 /**
  * calico-lab's operations: nodes and pods as network namespaces on this host, Felix agents inside the node
- * namespaces, and the datastore objects a real cluster would have (Node, WorkloadEndpoint, kns.<ns> Profile).
+ * namespaces, calico-kube-controllers for the cluster, and the datastore objects a real cluster would have.
+ * Pods are networked by our `calico` CNI plugin, run as a container runtime runs it (see cni.ts): the
+ * plugin takes the address from Calico IPAM (or the one asked for) and writes the WorkloadEndpoint.
  *
  * Topology: one underlay netns `<lab>-ul` with bridge br0 (172.31.0.254/24, no default route, so nothing
  * leaves the lab); node i is netns `<lab>-node<i>` with eth0 172.31.0.<i>/24, forwarding on and a default
@@ -12,22 +14,30 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareResource } from '../api/index.js';
-import type { Resource } from '../api/types.js';
+import type { Resource, WorkloadEndpoint } from '../api/types.js';
 import type { Datastore, DatastoreConfig } from '../datastore/types.js';
 import { NotFoundError } from '../lib/errors.js';
+import { applyResource, deleteIfPresent } from './apply.js';
+import { cniAdd, cniDel, firstIPv4, labNetworkConfig, newContainerId, type PodCniCall } from './cni.js';
+import { ensureDefaultPool } from './default-pool.js';
 import { entryArgv } from './entry.js';
 import { deleteNetns, ipBatch, netnsExists, nsSysctl, runCommand } from './exec.js';
 import { hostVethName, nodeNetnsName, parsePodRef, podNetnsName, underlayNetnsName, workloadEndpointName } from './names.js';
-import { unwirePod, wirePod } from './pod-wiring.js';
-import { httpStatusInNetns, isOurs, startInNetns, stopProcess } from './processes.js';
+import { unwirePod } from './pod-wiring.js';
+import { httpStatusInNetns, isOurs, startDetached, startInNetns, stopProcess } from './processes.js';
 import { probeMatrix, type ProbeOptions, type ProbeResult } from './probe.js';
 import { parseServeList } from './serve.js';
 import { loadState, saveState, type LabNode, type LabPod, type LabState } from './state.js';
 
+export { applyResource } from './apply.js';
+
 export const HEALTH_PORT = 9099;
 const AGENT_MARKER = 'node/main';
 const SERVER_MARKER = 'pod-server';
+const KUBE_CONTROLLERS_MARKER = 'kube-controllers/main';
+/** GC pass interval: short, so a leakGracePeriod applied later takes effect within seconds. */
+export const KUBE_CONTROLLERS_INTERVAL = '1s';
+export const DEFAULT_SERVE = 'tcp:80,tcp:81,udp:80,udp:81';
 
 export interface LabOptions {
   name: string;
@@ -37,11 +47,18 @@ export interface LabOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+export interface UpOptions {
+  /** CIDR of `default-ipv4-ippool`, created when the datastore has no pool (default 10.65.0.0/16). */
+  poolCidr?: string;
+}
+
 export interface PodSpec {
   ref: string;
   node?: string;
   labels?: Record<string, string>;
+  /** Requested address (CNI_ARGS IP=); else Calico IPAM picks one. */
   ip?: string;
+  /** Ports to serve; '' runs no server (and the pod cannot be a probe source). */
   serve?: string;
 }
 
@@ -58,27 +75,6 @@ function datastoreEnv(c: DatastoreConfig): NodeJS.ProcessEnv {
   if (c.etcdUsername) env.ETCD_USERNAME = c.etcdUsername;
   if (c.etcdPassword) env.ETCD_PASSWORD = c.etcdPassword;
   return env;
-}
-
-/** Write a resource the way calicoctl apply does (convert, default, validate, create or replace). */
-export async function applyResource(ds: Datastore, raw: Resource): Promise<Resource> {
-  const r = prepareResource(raw);
-  try {
-    await ds.get({ kind: r.kind, name: r.metadata.name, ...(r.metadata.namespace ? { namespace: r.metadata.namespace } : {}) });
-  } catch (err) {
-    if (err instanceof NotFoundError) return ds.create(r);
-    throw err;
-  }
-  const { resourceVersion: _rv, ...metadata } = r.metadata;
-  return ds.update({ ...r, metadata });
-}
-
-async function deleteIfPresent(ds: Datastore, key: { kind: string; name: string; namespace?: string }): Promise<void> {
-  try {
-    await ds.delete(key);
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-  }
 }
 
 export class Lab {

@@ -9,23 +9,29 @@ import { runCommand } from './exec.js';
 
 /** Start `argv` in `netns`, detached, output appended to `logFile`. Resolves with its PID. */
 export function startInNetns(netns: string, argv: string[], options: { env: NodeJS.ProcessEnv; logFile: string; waitForLine?: string }): Promise<number> {
+  return startDetached(['ip', 'netns', 'exec', netns, ...argv], options);
+}
+
+/** Start `argv` in this process's netns, detached, output appended to `logFile`. Resolves with its PID. */
+export function startDetached(argv: string[], options: { env: NodeJS.ProcessEnv; logFile: string; waitForLine?: string }): Promise<number> {
   const log = openSync(options.logFile, 'a');
+  const where = argv[0] === 'ip' && argv[1] === 'netns' ? ` in netns ${argv[3]}` : '';
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', netns, ...argv], {
+    const child = spawn(argv[0]!, argv.slice(1), {
       detached: true,
       env: options.env,
       stdio: ['ignore', options.waitForLine ? 'pipe' : log, log],
     });
     closeSync(log);
     child.on('error', reject);
-    if (!child.pid) return reject(new Error(`Cannot start ${argv.join(' ')} in netns ${netns}`));
+    if (!child.pid) return reject(new Error(`Cannot start ${argv.join(' ')}${where}`));
     const pid = child.pid;
     if (!options.waitForLine) {
       child.unref();
       return resolve(pid);
     }
     let buf = '';
-    const onExit = (code: number | null): void => reject(new Error(`Cannot start ${argv.join(' ')} in netns ${netns}: exited with ${code} (see ${options.logFile})`));
+    const onExit = (code: number | null): void => reject(new Error(`Cannot start ${argv.join(' ')}${where}: exited with ${code} (see ${options.logFile})`));
     child.once('exit', onExit);
     child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();

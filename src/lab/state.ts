@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CniResult } from '../cni/types.js';
 import type { DatastoreConfig } from '../datastore/types.js';
 
 export interface LabNode {
@@ -23,8 +24,13 @@ export interface LabPod {
   iface: string;
   ip: string;
   labels: Record<string, string>;
+  /** `tcp:80,udp:81`; empty when the pod runs no server (`--no-serve`). */
   serve: string;
   serverPid?: number;
+  /** The sandbox container ID the CNI plugin was called with (its IPAM handle is `k8s-pod-network.<id>`). */
+  containerId?: string;
+  /** The plugin's ADD result, handed back as prevResult on DEL (libcni keeps it in its cache). */
+  cniResult?: CniResult;
   /** The pod server's probe socket (Unix, path-named). */
   controlSocket?: string;
   workloadEndpoint: string;
@@ -35,6 +41,8 @@ export interface LabState {
   underlay: string;
   nodes: LabNode[];
   pods: Record<string, LabPod>;
+  /** The lab's calico-kube-controllers (IPAM garbage collection). */
+  kubeControllersPid?: number;
 }
 
 /** `--state-dir`, else $CALICO_LAB_STATE_DIR/<name>, else <data dir>/lab/<name> (embedded) or /run/calico-lab/<name>. */
