@@ -83,6 +83,9 @@ export class Lab {
   readonly #ds: Datastore;
   readonly #dsConfig: DatastoreConfig;
   readonly #env: NodeJS.ProcessEnv;
+  /** Pods whose ADD is running, and namespaces whose profile is being made (concurrent createPod calls). */
+  readonly #creating = new Set<string>();
+  readonly #namespaces = new Map<string, Promise<void>>();
   state: LabState;
 
   constructor(options: LabOptions) {
@@ -114,10 +117,14 @@ export class Lab {
     return p;
   }
 
-  /** Create the underlay and nodes 1..count (existing ones are kept), start their agents, wait until ready. */
-  async up(count: number): Promise<void> {
+  /**
+   * Create the underlay and nodes 1..count (existing ones are kept), the default IP pool when there is
+   * none, start the agents and the lab's calico-kube-controllers, and wait until the agents are ready.
+   */
+  async up(count: number, options: UpOptions = {}): Promise<void> {
     if (!Number.isInteger(count) || count < 1 || count > 200) throw new RangeError(`Cannot create ${count} nodes: use 1 to 200`);
     mkdirSync(this.stateDir, { recursive: true });
+    await ensureDefaultPool(this.#ds, options.poolCidr);
     const ul = this.state.underlay;
     if (!(await netnsExists(ul))) {
       await runCommand('ip', ['netns', 'add', ul]);
@@ -142,6 +149,7 @@ export class Lab {
     for (const node of this.state.nodes) {
       if (!node.agentPid || !isOurs(node.agentPid, AGENT_MARKER)) await this.startAgent(node.name);
     }
+    if (!this.state.kubeControllersPid || !isOurs(this.state.kubeControllersPid, KUBE_CONTROLLERS_MARKER)) await this.startKubeControllers();
     await Promise.all(this.state.nodes.map((n) => this.waitReady(n.name)));
   }
 
@@ -156,6 +164,24 @@ export class Lab {
       FELIX_HEALTHPORT: String(node.healthPort),
     };
     node.agentPid = await startInNetns(node.netns, [...entryArgv('../node/main'), 'felix'], { env, logFile: join(this.stateDir, `${node.name}-felix.log`) });
+    this.#save();
+  }
+
+  /**
+   * calico-kube-controllers as a cluster runs it: periodic IPAM GC, leak grace period from
+   * KubeControllersConfiguration `default` (re-read every pass).
+   */
+  async startKubeControllers(): Promise<void> {
+    this.state.kubeControllersPid = await startDetached([...entryArgv('../kube-controllers/main'), `--interval=${KUBE_CONTROLLERS_INTERVAL}`], {
+      env: { ...this.#env, ...datastoreEnv(this.#dsConfig) },
+      logFile: join(this.stateDir, 'kube-controllers.log'),
+    });
+    this.#save();
+  }
+
+  async stopKubeControllers(): Promise<void> {
+    await stopProcess(this.state.kubeControllersPid, KUBE_CONTROLLERS_MARKER);
+    delete this.state.kubeControllersPid;
     this.#save();
   }
 
@@ -180,77 +206,101 @@ export class Lab {
     throw new Error(`Felix on ${node.name} not ready after ${timeoutMs} ms; see ${join(this.stateDir, `${node.name}-felix.log`)}`);
   }
 
-  #freeIP(nodeName: string): string {
-    const idx = this.state.nodes.findIndex((n) => n.name === nodeName) + 1;
-    const used = new Set(Object.values(this.state.pods).map((p) => p.ip));
-    for (let h = 2; h < 255; h++) if (!used.has(`10.65.${idx}.${h}`)) return `10.65.${idx}.${h}`;
-    throw new RangeError(`Cannot pick an address on ${nodeName}: 10.65.${idx}.0/24 is full; pass --ip`);
+  #cniCall(p: LabPod, node: LabNode): PodCniCall {
+    return {
+      nodeNetns: node.netns, podNetns: p.netns, containerId: p.containerId!, namespace: p.namespace, pod: p.pod,
+      config: labNetworkConfig({ nodeName: node.name, datastore: this.#dsConfig, labels: p.labels }),
+      env: this.#env,
+    };
   }
 
+  /**
+   * A pod as kubelet makes one: sandbox netns, CNI ADD (address from IPAM unless `ip` is given; the plugin
+   * wires the veth and writes the WorkloadEndpoint), then the workload (the server) once eth0 exists.
+   */
   async createPod(spec: PodSpec): Promise<LabPod> {
     const { namespace, pod } = parsePodRef(spec.ref);
     const id = `${namespace}/${pod}`;
-    if (this.state.pods[id]) throw new RangeError(`Cannot create pod "${id}": it already exists in lab "${this.name}"`);
+    if (this.state.pods[id] || this.#creating.has(id)) throw new RangeError(`Cannot create pod "${id}": it already exists in lab "${this.name}"`);
     const node = this.node(spec.node ?? this.state.nodes[0]?.name ?? 'node1');
-    const ip = spec.ip ?? this.#freeIP(node.name);
-    const serve = spec.serve ?? 'tcp:80,tcp:81,udp:80,udp:81';
+    const serve = spec.serve ?? DEFAULT_SERVE;
     const ports = parseServeList(serve);
     const p: LabPod = {
-      namespace, pod, node: node.name, netns: podNetnsName(this.name, namespace, pod), iface: hostVethName(namespace, pod), ip,
-      labels: spec.labels ?? {}, serve, workloadEndpoint: workloadEndpointName(node.name, pod),
+      namespace, pod, node: node.name, netns: podNetnsName(this.name, namespace, pod), iface: hostVethName(namespace, pod), ip: '',
+      labels: spec.labels ?? {}, serve, workloadEndpoint: workloadEndpointName(node.name, pod), containerId: newContainerId(),
     };
-    await wirePod({ nodeNetns: node.netns, podNetns: p.netns, hostIface: p.iface, ips: [`${ip}/32`] });
-    this.state.pods[id] = p;
-    this.#save();
-    for (const other of this.state.nodes) {
-      if (other.name !== node.name) await ipBatch(other.netns, [`route replace ${ip}/32 via ${node.ip} dev eth0`]);
+    this.#creating.add(id);
+    try {
+      await this.#ensureNamespaceProfile(namespace);
+      await runCommand('ip', ['netns', 'add', p.netns]);
+      try {
+        await ipBatch(p.netns, ['link set lo up']);
+        p.cniResult = await cniAdd(this.#cniCall(p, node), spec.ip);
+      } catch (err) {
+        await deleteNetns(p.netns);
+        throw err;
+      }
+      p.ip = firstIPv4(p.cniResult);
+      this.state.pods[id] = p;
+      this.#save();
+    } finally {
+      this.#creating.delete(id);
     }
-    {
-      // Always run the server: it also answers probe requests from inside the pod.
+    await Promise.all(this.state.nodes.filter((o) => o.name !== node.name).map((o) => ipBatch(o.netns, [`route replace ${p.ip}/32 via ${node.ip} dev eth0`])));
+    if (ports.length > 0) {
+      // The server also answers probe requests from inside the pod.
       p.controlSocket = controlSocketPath(this.stateDir, namespace, pod);
       p.serverPid = await startInNetns(p.netns, [...entryArgv('./pod-server'), id, serve, p.controlSocket], {
         env: this.#env, logFile: join(this.stateDir, `pod-${namespace}-${pod}.log`), waitForLine: 'ready',
       });
       this.#save();
     }
-    await this.#ensureNamespaceProfile(namespace);
-    await this.#writeEndpoint(p, ports.map((x) => ({ name: `serve-${x.port}-${x.protocol}`, protocol: x.protocol.toUpperCase(), port: x.port })));
+    await this.#completeEndpoint(p, ports.map((x) => ({ name: `serve-${x.port}-${x.protocol}`, protocol: x.protocol.toUpperCase(), port: x.port })));
     return p;
   }
 
-  async #ensureNamespaceProfile(namespace: string): Promise<void> {
-    try {
-      await this.#ds.get({ kind: 'Profile', name: `kns.${namespace}` });
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-      await applyResource(this.#ds, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } } });
+  /** One namespace profile per namespace, even when many pods of it are created at once. */
+  #ensureNamespaceProfile(namespace: string): Promise<void> {
+    let pending = this.#namespaces.get(namespace);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          await this.#ds.get({ kind: 'Profile', name: `kns.${namespace}` });
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+          await applyResource(this.#ds, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } } });
+        }
+      })();
+      pending.catch(() => this.#namespaces.delete(namespace));
+      this.#namespaces.set(namespace, pending);
     }
+    return pending;
   }
 
-  async #writeEndpoint(p: LabPod, ports?: Array<{ name: string; protocol: string; port: number }>): Promise<void> {
-    let existingPorts = ports;
-    if (!existingPorts) {
+  /**
+   * What a Kubernetes datastore adds to the plugin's endpoint from the pod spec, which the plugin cannot
+   * read here: the named container ports and the service account (label and field). Labels are the pod's.
+   */
+  async #completeEndpoint(p: LabPod, ports?: Array<{ name: string; protocol: string; port: number }>): Promise<void> {
+    const key = { kind: 'WorkloadEndpoint', namespace: p.namespace, name: p.workloadEndpoint };
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.#ds.get<WorkloadEndpoint>(key);
+      const spec = { ...cur.spec!, serviceAccountName: 'default' } as NonNullable<WorkloadEndpoint['spec']> & { ports?: unknown[] };
+      if (ports && ports.length > 0) spec.ports = ports;
+      const labels = {
+        ...p.labels,
+        'projectcalico.org/namespace': p.namespace,
+        'projectcalico.org/orchestrator': 'k8s',
+        'projectcalico.org/serviceaccount': 'default',
+      };
       try {
-        const cur = await this.#ds.get<Resource<'WorkloadEndpoint', { ports?: Array<{ name: string; protocol: string; port: number }> }>>({ kind: 'WorkloadEndpoint', namespace: p.namespace, name: p.workloadEndpoint });
-        existingPorts = cur.spec?.ports;
+        await this.#ds.update({ ...cur, metadata: { ...cur.metadata, labels }, spec } as Resource);
+        return;
       } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
+        // Someone (Felix status, a re-ADD) wrote it meanwhile: read again.
+        if ((err as { code?: string }).code !== 'CALICO_ERR_CONFLICT' || attempt >= 5) throw err;
       }
     }
-    await applyResource(this.#ds, {
-      apiVersion: 'projectcalico.org/v3',
-      kind: 'WorkloadEndpoint',
-      metadata: {
-        name: p.workloadEndpoint,
-        namespace: p.namespace,
-        labels: { ...p.labels, 'projectcalico.org/namespace': p.namespace, 'projectcalico.org/orchestrator': 'k8s', 'projectcalico.org/serviceaccount': 'default' },
-      },
-      spec: {
-        orchestrator: 'k8s', node: p.node, pod: p.pod, endpoint: 'eth0', serviceAccountName: 'default',
-        ipNetworks: [`${p.ip}/32`], profiles: [`kns.${p.namespace}`], interfaceName: p.iface,
-        ...(existingPorts && existingPorts.length > 0 ? { ports: existingPorts } : {}),
-      },
-    });
   }
 
   /** Replace a pod's own labels (the endpoint's Calico labels are kept). */
@@ -258,19 +308,24 @@ export class Lab {
     const p = this.pod(ref);
     p.labels = { ...labels };
     this.#save();
-    await this.#writeEndpoint(p);
+    await this.#completeEndpoint(p);
   }
 
+  /** Stop the workload, CNI DEL (releases the address, removes the veth and the endpoint), remove the sandbox. */
   async deletePod(ref: string): Promise<void> {
     const p = this.pod(ref);
     await stopProcess(p.serverPid, SERVER_MARKER);
-    await deleteIfPresent(this.#ds, { kind: 'WorkloadEndpoint', namespace: p.namespace, name: p.workloadEndpoint });
     const node = this.state.nodes.find((n) => n.name === p.node);
-    if (node) await unwirePod({ nodeNetns: node.netns, podNetns: p.netns, hostIface: p.iface });
-    else await deleteNetns(p.netns);
-    for (const other of this.state.nodes) {
-      if (other.name !== p.node) await runCommand('ip', ['-n', other.netns, 'route', 'del', `${p.ip}/32`], { check: false });
+    if (node && p.containerId) {
+      await cniDel(this.#cniCall(p, node), p.cniResult);
+      await deleteNetns(p.netns);
+    } else {
+      // Recorded by a lab without CNI (or its node is gone): undo by hand.
+      await deleteIfPresent(this.#ds, { kind: 'WorkloadEndpoint', namespace: p.namespace, name: p.workloadEndpoint });
+      if (node) await unwirePod({ nodeNetns: node.netns, podNetns: p.netns, hostIface: p.iface });
+      else await deleteNetns(p.netns);
     }
+    await Promise.all(this.state.nodes.filter((o) => o.name !== p.node).map((o) => runCommand('ip', ['-n', o.netns, 'route', 'del', `${p.ip}/32`], { check: false })));
     delete this.state.pods[`${p.namespace}/${p.pod}`];
     this.#save();
   }
@@ -292,7 +347,21 @@ export class Lab {
   /** Stop everything this lab started and remove its namespaces and datastore objects. */
   async down(): Promise<void> {
     if (this.state.nodes.length === 0 && Object.keys(this.state.pods).length === 0 && !(await netnsExists(this.state.underlay))) return;
-    for (const ref of Object.keys(this.state.pods)) await this.deletePod(ref);
+    await this.stopKubeControllers();
+    const failures: string[] = [];
+    for (const ref of Object.keys(this.state.pods)) {
+      try {
+        await this.deletePod(ref);
+      } catch (err) {
+        // Keep tearing down; the netns goes regardless, and the error is reported at the end.
+        failures.push((err as Error).message);
+        const p = this.state.pods[ref]!;
+        await stopProcess(p.serverPid, SERVER_MARKER);
+        await deleteNetns(p.netns);
+        delete this.state.pods[ref];
+        this.#save();
+      }
+    }
     for (const node of this.state.nodes) {
       await stopProcess(node.agentPid, AGENT_MARKER);
       await deleteNetns(node.netns);
@@ -301,5 +370,6 @@ export class Lab {
     await deleteNetns(this.state.underlay);
     this.state = { name: this.name, underlay: this.state.underlay, nodes: [], pods: {} };
     this.#save();
+    if (failures.length > 0) throw new Error(`Lab "${this.name}" is down, but some pod DELs failed: ${failures.join('; ')}`);
   }
 }

@@ -51,11 +51,11 @@ test('calicoctl -f reads a directory (recursively with -R) and stdin', async (t)
     apiVersion: 'projectcalico.org/v3',
     kind: 'GlobalNetworkSet',
     metadata: { name: 'dns-servers', labels: { role: 'dns' } },
-    spec: { nets: ['8.8.8.8/32', '1.1.1.1/32'] },
+    spec: { nets: ['192.0.2.53/32', '198.51.100.53/32'] },
   });
   const created = await ctl.run(['create', '-f', '-'], { stdin: json });
   assert.equal(created.stdout, "Successfully created 1 'GlobalNetworkSet' resource(s)\n", created.stderr);
-  assert.equal((await ctl.run(['get', 'globalnetworksets', '-o', 'wide'])).stdout, 'NAME          NETS                    \ndns-servers   8.8.8.8/32,1.1.1.1/32   \n\n');
+  assert.equal((await ctl.run(['get', 'globalnetworksets', '-o', 'wide'])).stdout, 'NAME          NETS                             \ndns-servers   192.0.2.53/32,198.51.100.53/32   \n\n');
 
   const empty = await ctl.run(['apply', '-f', ctl.file('empty.yaml', '# nothing\n')]);
   assert.equal(empty.code, 1);

@@ -75,14 +75,14 @@ u.on('message',()=>{clearTimeout(t);console.log('true');process.exit(0)});u.send
   return r.stdout.trim() === 'true';
 }
 
-/** conntrack entries in `netns` for TCP to `dport` (0 when none). */
-export async function conntrackCount(netns: string, dport: number): Promise<number> {
-  const r = await runCommand('ip', ['netns', 'exec', netns, 'conntrack', '-L', '-p', 'tcp', '--dport', String(dport)], { check: false });
+/** conntrack entries in `netns` for TCP from `src` to `dport` (0 when none). */
+export async function conntrackCount(netns: string, src: string, dport: number): Promise<number> {
+  const r = await runCommand('ip', ['netns', 'exec', netns, 'conntrack', '-L', '-p', 'tcp', '-s', src, '--dport', String(dport)], { check: false });
   return r.stdout.split('\n').filter((l) => l.includes(`dport=${dport}`)).length;
 }
 
 /** Poll `cond` until true; fail with `what` (and the last value) after `ms`. */
-export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+export async function until<T>(what: string, read: () => Promise<T>, ok: (v: NoInfer<T>) => boolean, ms = 10_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await read();

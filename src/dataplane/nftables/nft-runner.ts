@@ -3,6 +3,10 @@
  * ExecNftRunner runs `nft` in the caller's network namespace; RecordingNftRunner is the fake for tests.
  */
 import { spawn } from 'node:child_process';
+import { NftSession } from './nft-session.js';
+
+/** Scripts up to this size go through the resident `nft -i` (libedit is slow on multi-megabyte lines). */
+const SESSION_MAX_SCRIPT = 64 * 1024;
 
 export interface NftRunner {
   /** Run `script` with `nft -f -` (one atomic transaction). Rejects with nft's stderr on failure. */
@@ -39,13 +43,20 @@ function runNft(args: string[], input: string | undefined, nftPath: string, netn
 export class ExecNftRunner implements NftRunner {
   readonly #nft: string;
   readonly #netns: string | undefined;
-  /** `netns`: run nft in that named network namespace (tests, benchmarks) instead of our own. */
-  constructor(options: { nftPath?: string; netns?: string } = {}) {
+  readonly #session: NftSession | undefined;
+  /**
+   * `netns`: run nft in that named network namespace (tests, benchmarks) instead of our own.
+   * `session` (default true): send small transactions to one resident `nft -i` instead of a new `nft -f`.
+   */
+  constructor(options: { nftPath?: string; netns?: string; session?: boolean } = {}) {
     this.#nft = options.nftPath ?? 'nft';
     this.#netns = options.netns;
+    if (options.session ?? true) this.#session = new NftSession(this.#nft, this.#netns);
   }
 
   async run(script: string): Promise<void> {
+    // Full replaces (a `table` block over many lines) and large scripts go to a one-shot `nft -f`.
+    if (this.#session && script.length <= SESSION_MAX_SCRIPT && !script.startsWith('table ')) return this.#session.run(script);
     const r = await runNft(['-f', '-'], script, this.#nft, this.#netns);
     if (r.code !== 0) throw new NftError(`Cannot apply nftables transaction: ${r.stderr.trim().split('\n').slice(0, 6).join(' | ')}`, r.stderr);
   }
@@ -57,6 +68,11 @@ export class ExecNftRunner implements NftRunner {
       throw new NftError(`Cannot list table ${family} ${name}: ${r.stderr.trim()}`, r.stderr);
     }
     return r.stdout;
+  }
+
+  /** Ends the resident nft process, if any (it also ends by itself when we exit). */
+  close(): void {
+    this.#session?.close();
   }
 }
 

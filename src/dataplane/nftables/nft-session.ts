@@ -113,7 +113,8 @@ export class NftSession {
         this.#pending = { marker, resolve, reject };
         child.stdin.write(`${line}\n${marker}\n`);
       });
-      if (stderr.trim() !== '') {
+      // Warnings alone do not fail a transaction; any failure is reported as "Error: ...".
+      if (/^Error:/m.test(stderr)) {
         throw new NftError(`Cannot apply nftables transaction: ${stderr.trim().split('\n').slice(0, 6).join(' | ')}`, stderr);
       }
     } finally {
