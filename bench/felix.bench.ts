@@ -78,7 +78,9 @@ async function policyChangeAndResync(families: Array<'ip' | 'ip6'>): Promise<Rec
   await runCommand('ip', ['netns', 'add', netns]);
   const ds = new MemoryDatastore();
   let waiter: (() => void) | undefined;
-  const runner = new TimingRunner(new ExecNftRunner({ netns }));
+  // FELIX_BENCH_NFT_SESSION=0 measures a fresh `nft -f` per transaction instead of the resident `nft -i`.
+  const exec = new ExecNftRunner({ netns, session: process.env.FELIX_BENCH_NFT_SESSION !== '0' });
+  const runner = new TimingRunner(exec);
   const dp = new NftablesDataplane({ runner, families, observer: { onApplied: () => waiter?.() } });
   const applied = (): Promise<void> => new Promise((r) => (waiter = r));
   try {
@@ -137,6 +139,7 @@ async function policyChangeAndResync(families: Array<'ip' | 'ip6'>): Promise<Rec
       rss_mb: { value: round(rss), target: 300 },
     };
   } finally {
+    exec.close();
     await deleteNetns(netns);
   }
 }
@@ -258,10 +261,12 @@ async function perPacket(): Promise<Record<string, unknown>> {
 export async function run(): Promise<Record<string, unknown>> {
   // FELIX_BENCH_ONLY=per-packet runs just the connection-rate comparison.
   if (process.env.FELIX_BENCH_ONLY === 'per-packet') return perPacket();
+  // FELIX_BENCH_ONLY=policy leaves the connection-rate comparison out.
+  const withPerPacket = process.env.FELIX_BENCH_ONLY !== 'policy';
   return {
     dual_stack: await policyChangeAndResync(['ip', 'ip6']),
     // FelixConfiguration ipv6Support: false (FELIX_IPV6SUPPORT=false): only the `ip calico` table.
     ipv4_only: await policyChangeAndResync(['ip']),
-    ...(await perPacket()),
+    ...(withPerPacket ? await perPacket() : {}),
   };
 }

@@ -9,27 +9,24 @@
  * It does not read any other kind.
  */
 import type { FelixConfigurationSpec, Resource } from '../api/types.js';
+import { DEFAULT_FAILSAFE_INBOUND_HOST_PORTS, DEFAULT_FAILSAFE_OUTBOUND_HOST_PORTS, type FailsafePort as Port } from '../api/felix-defaults.js';
+import { parseGoDuration } from '../lib/duration.js';
 import type { ConfigCallbacks, DataplaneConfig } from './dataplane-api.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { SyncStatus, Update } from './types.js';
 
-type Port = { protocol: string; port: number; net?: string };
-
-const DEFAULT_FAILSAFE_IN: Port[] = [
-  ['tcp', 22], ['udp', 68], ['tcp', 179], ['tcp', 2379], ['tcp', 2380], ['tcp', 5473], ['tcp', 6443], ['tcp', 6666], ['tcp', 6667],
-].map(([protocol, port]) => ({ protocol: protocol as string, port: port as number }));
-
-const DEFAULT_FAILSAFE_OUT: Port[] = [
-  ['udp', 53], ['udp', 67], ['tcp', 179], ['tcp', 2379], ['tcp', 2380], ['tcp', 5473], ['tcp', 6443], ['tcp', 6666], ['tcp', 6667],
-].map(([protocol, port]) => ({ protocol: protocol as string, port: port as number }));
+function secondsOf(text: string): number | undefined {
+  const ms = parseGoDuration(text);
+  return ms === undefined ? undefined : ms / 1000;
+}
 
 /** Felix's defaults from `config_params.go` for the fields the dataplane reads. */
 export function defaultDataplaneConfig(): DataplaneConfig {
   return {
     defaultEndpointToHostAction: 'Drop',
     denyAction: 'Drop',
-    failsafeInboundHostPorts: DEFAULT_FAILSAFE_IN.map((p) => ({ ...p })),
-    failsafeOutboundHostPorts: DEFAULT_FAILSAFE_OUT.map((p) => ({ ...p })),
+    failsafeInboundHostPorts: DEFAULT_FAILSAFE_INBOUND_HOST_PORTS.map((p) => ({ ...p })),
+    failsafeOutboundHostPorts: DEFAULT_FAILSAFE_OUTBOUND_HOST_PORTS.map((p) => ({ ...p })),
     interfacePrefixes: ['cali'],
     logPrefix: 'calico-packet',
     disableConntrackInvalidCheck: false,
@@ -37,17 +34,6 @@ export function defaultDataplaneConfig(): DataplaneConfig {
   };
 }
 
-const DURATION_PART = /(\d+(?:\.\d+)?)(h|ms|m|s)/g;
-const DURATION = /^(\d+(?:\.\d+)?(h|ms|m|s))+$/;
-const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
-
-/** Seconds in a Go-style duration (`90s`, `1m30s`, `10m`); undefined if it is not one. */
-export function parseDurationSeconds(text: string): number | undefined {
-  if (!DURATION.test(text)) return undefined;
-  let total = 0;
-  for (const m of text.matchAll(DURATION_PART)) total += Number(m[1]) * UNIT_SECONDS[m[2]!]!;
-  return total;
-}
 
 /** The DataplaneConfig for a merged FelixConfiguration spec; problems go to `warn` and use defaults. */
 export function dataplaneConfigFromSpec(spec: FelixConfigurationSpec, warn: (field: string, message: string) => void): DataplaneConfig {
@@ -96,7 +82,7 @@ export function dataplaneConfigFromSpec(spec: FelixConfigurationSpec, warn: (fie
   if (typeof spec.logPrefix === 'string') cfg.logPrefix = spec.logPrefix;
   if (spec.disableConntrackInvalidCheck !== undefined) cfg.disableConntrackInvalidCheck = spec.disableConntrackInvalidCheck === true;
   if (spec.iptablesRefreshInterval !== undefined) {
-    const seconds = parseDurationSeconds(String(spec.iptablesRefreshInterval));
+    const seconds = secondsOf(String(spec.iptablesRefreshInterval));
     if (seconds === undefined) warn('iptablesRefreshInterval', 'is not a duration such as "90s"');
     else cfg.refreshIntervalSeconds = seconds;
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CalicoNode, WorkloadEndpoint } from '../api/types.js';
 import { assignFromBlock, newBlockSpec } from './block.js';
-import { classifyAllocations, indexOwners, parseDuration } from './gc-classify.js';
+import { classifyAllocations, indexOwners } from './gc-classify.js';
 import { parseCIDR } from './ip.js';
 import type { IPAMBlock } from './types.js';
 
@@ -32,12 +32,3 @@ test('classifyAllocations() tells live, leaked and orphaned-by-node allocations 
   });
 });
 
-test('parseDuration() reads Go durations', () => {
-  assert.equal(parseDuration('15m'), 900_000);
-  assert.equal(parseDuration('1h30m'), 5_400_000);
-  assert.equal(parseDuration('0s'), 0);
-  assert.equal(parseDuration('0'), 0);
-  assert.equal(parseDuration('250ms'), 250);
-  assert.equal(parseDuration('1.5s'), 1500);
-  for (const bad of ['', '15', 'm', '15x', '1h 2m']) assert.equal(parseDuration(bad), undefined, bad);
-});

@@ -98,18 +98,3 @@ export function allocationKey(a: Pick<AllocationRecord, 'ip' | 'handleId' | 'seq
   return `${a.ip}|${a.handleId ?? ''}|${a.sequenceNumber}`;
 }
 
-/** Parses a Go duration (`15m`, `1h30m`, `90s`, `0`) to milliseconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (t === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let pos = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(t)) !== null) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return pos === t.length && pos > 0 ? total : undefined;
-}

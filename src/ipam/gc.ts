@@ -8,7 +8,8 @@ import type { CalicoNode, KubeControllersConfiguration, WorkloadEndpoint } from 
 import type { Datastore } from '../datastore/types.js';
 import { CalicoError } from '../lib/errors.js';
 import { affinityHost, isEmpty } from './block.js';
-import { type AllocationRecord, allocationKey, classifyAllocations, indexOwners, parseDuration } from './gc-classify.js';
+import { type AllocationRecord, allocationKey, classifyAllocations, indexOwners } from './gc-classify.js';
+import { parseGoDuration } from '../lib/duration.js';
 import { IPAMClient } from './ipam-client.js';
 import { isNotFound } from './store.js';
 import { type Clock, systemClock } from './types.js';
@@ -71,7 +72,7 @@ export class IPAMGarbageCollector {
     }
     const text = kcc?.spec?.controllers?.node?.leakGracePeriod;
     if (text === undefined) return DEFAULT_LEAK_GRACE_PERIOD_MS;
-    const ms = parseDuration(text);
+    const ms = parseGoDuration(text);
     if (ms === undefined) {
       throw new CalicoError('CALICO_ERR_VALIDATION',
         `KubeControllersConfiguration "default" has an invalid spec.controllers.node.leakGracePeriod "${text}"`,

@@ -11,7 +11,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { loadDatastoreConfig, openDatastore } from '../datastore/config.js';
-import { parseDuration } from '../ipam/gc-classify.js';
+import { parseGoDuration } from '../lib/duration.js';
 import { IPAMGarbageCollector } from '../ipam/gc.js';
 
 interface Args {
@@ -23,7 +23,7 @@ interface Args {
 
 function durationOption(flag: string) {
   return (value: string): number => {
-    const ms = parseDuration(value);
+    const ms = parseGoDuration(value);
     if (ms === undefined) throw new InvalidArgumentError(`cannot parse duration "${value}" for ${flag} (use e.g. 30s, 5m)`);
     return ms;
   };

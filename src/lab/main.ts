@@ -8,7 +8,8 @@ import { Command } from 'commander';
 import { loadDatastoreConfig, openDatastore } from '../datastore/config.js';
 import type { Datastore } from '../datastore/types.js';
 import { CalicoError } from '../lib/errors.js';
-import { Lab } from './lab.js';
+import { DEFAULT_POOL_NAME, LAB_DEFAULT_POOL_CIDR } from './default-pool.js';
+import { DEFAULT_SERVE, Lab } from './lab.js';
 import { portKey } from './probe.js';
 import { stateDirFor } from './state.js';
 
@@ -47,18 +48,22 @@ const program = new Command('calico-lab')
 
 program
   .command('up')
-  .description('Create the underlay and nodes, and start Felix in each node')
+  .description('Create the underlay and nodes, the default IP pool if none, Felix in each node and calico-kube-controllers')
   .option('--nodes <k>', 'number of nodes', '1')
-  .action(async (o: { nodes: string }) => {
+  .option('--pool-cidr <cidr>', `CIDR of ${DEFAULT_POOL_NAME}, created when no IP pool exists`, LAB_DEFAULT_POOL_CIDR)
+  .action(async (o: { nodes: string; poolCidr: string }, cmd: Command) => {
     await withLab(program, async (lab) => {
-      await lab.up(Number(o.nodes));
+      // Only an explicit --pool-cidr must match an existing pool; the default just seeds an empty datastore.
+      const explicit = cmd.getOptionValueSource('poolCidr') === 'cli';
+      await lab.up(Number(o.nodes), explicit ? { poolCidr: o.poolCidr } : {});
       for (const n of lab.state.nodes) process.stdout.write(`${n.name}\tnetns ${n.netns}\t${n.ip}\tfelix pid ${n.agentPid ?? '-'}\n`);
+      process.stdout.write(`calico-kube-controllers pid ${lab.state.kubeControllersPid ?? '-'}\n`);
     });
   });
 
 program
   .command('down')
-  .description('Stop agents and pod servers, delete namespaces and the lab\'s datastore objects')
+  .description('CNI DEL every pod, stop agents, pod servers and kube-controllers, delete namespaces and the lab\'s nodes')
   .action(async () =>
     withLab(program, async (lab) => {
       if (lab.state.nodes.length === 0 && Object.keys(lab.state.pods).length === 0) {
@@ -71,20 +76,21 @@ program
 const pod = program.command('pod').description('Pods');
 pod
   .command('create <ref>')
-  .description('Create <namespace>/<pod>: netns, Calico wiring, server, WorkloadEndpoint')
+  .description('Create <namespace>/<pod>: netns, CNI ADD with the calico plugin (address, wiring, WorkloadEndpoint), server')
   .option('--node <node>', 'node to put it on (default: the first)')
   .option('--labels <k=v,...>', 'pod labels')
-  .option('--ip <addr>', 'pod IPv4 address (default: next free in 10.65.<node>.0/24)')
-  .option('--serve <list>', 'ports to serve', 'tcp:80,tcp:81,udp:80,udp:81')
-  .action(async (ref: string, o: { node?: string; labels?: string; ip?: string; serve: string }) => {
+  .option('--ip <addr>', 'request this IPv4 address (default: Calico IPAM assigns one)')
+  .option('--serve <list>', 'ports to serve', DEFAULT_SERVE)
+  .option('--no-serve', 'run no server in the pod')
+  .action(async (ref: string, o: { node?: string; labels?: string; ip?: string; serve: string | false }) => {
     await withLab(program, async (lab) => {
-      const p = await lab.createPod({ ref, node: o.node, labels: parseLabels(o.labels), ip: o.ip, serve: o.serve });
+      const p = await lab.createPod({ ref, node: o.node, labels: parseLabels(o.labels), ip: o.ip, serve: o.serve === false ? '' : o.serve });
       process.stdout.write(`${p.namespace}/${p.pod}\t${p.ip}\t${p.iface}\t${p.node}\t${p.workloadEndpoint}\n`);
     });
   });
 pod
   .command('delete <ref>')
-  .description('Delete a pod')
+  .description('Delete a pod (CNI DEL: address released, veth and WorkloadEndpoint removed)')
   .action(async (ref: string) => withLab(program, (lab) => lab.deletePod(ref)));
 pod
   .command('label <ref> <labels>')

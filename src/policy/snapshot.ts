@@ -4,6 +4,7 @@
  * (workload and host endpoints, network sets) with the labels selectors see. Built once, evaluated
  * many times (a `--matrix` trace evaluates every pair against one snapshot).
  */
+import { DEFAULT_FAILSAFE_INBOUND_HOST_PORTS, DEFAULT_FAILSAFE_OUTBOUND_HOST_PORTS, type FailsafePort } from '../api/felix-defaults.js';
 import type { FelixConfigurationSpec, HostEndpoint, Labels, Resource, WorkloadEndpoint } from '../api/types.js';
 import { ValidationError } from '../lib/errors.js';
 import { parseSelector } from '../selector/index.js';
@@ -37,12 +38,6 @@ export interface AddressOwner {
   interfaceName?: string;
 }
 
-export interface FailsafePort {
-  protocol: string;
-  port: number;
-  net?: string;
-}
-
 export interface EffectiveFelixConfig {
   failsafeInboundHostPorts: FailsafePort[];
   failsafeOutboundHostPorts: FailsafePort[];
@@ -62,29 +57,6 @@ export interface PolicySnapshot {
   /** Does canonical selector `sel` match `labels`? Parsed selectors are cached. */
   matches(sel: string, labels: Labels): boolean;
 }
-
-const DEFAULT_FAILSAFE_IN: FailsafePort[] = [
-  { protocol: 'tcp', port: 22 },
-  { protocol: 'udp', port: 68 },
-  { protocol: 'tcp', port: 179 },
-  { protocol: 'tcp', port: 2379 },
-  { protocol: 'tcp', port: 2380 },
-  { protocol: 'tcp', port: 5473 },
-  { protocol: 'tcp', port: 6443 },
-  { protocol: 'tcp', port: 6666 },
-  { protocol: 'tcp', port: 6667 },
-];
-const DEFAULT_FAILSAFE_OUT: FailsafePort[] = [
-  { protocol: 'udp', port: 53 },
-  { protocol: 'udp', port: 67 },
-  { protocol: 'tcp', port: 179 },
-  { protocol: 'tcp', port: 2379 },
-  { protocol: 'tcp', port: 2380 },
-  { protocol: 'tcp', port: 5473 },
-  { protocol: 'tcp', port: 6443 },
-  { protocol: 'tcp', port: 6666 },
-  { protocol: 'tcp', port: 6667 },
-];
 
 /**
  * Compile resources of any kinds into a snapshot; kinds that do not affect policy are ignored.
@@ -136,8 +108,8 @@ export function buildSnapshot(resources: readonly Resource[]): PolicySnapshot {
       const merged: FelixConfigurationSpec = { ...(felixConfigs.get('default') ?? {}) };
       if (node) Object.assign(merged, felixConfigs.get(`node.${node}`) ?? {});
       return {
-        failsafeInboundHostPorts: failsafe(merged.failsafeInboundHostPorts, DEFAULT_FAILSAFE_IN),
-        failsafeOutboundHostPorts: failsafe(merged.failsafeOutboundHostPorts, DEFAULT_FAILSAFE_OUT),
+        failsafeInboundHostPorts: failsafe(merged.failsafeInboundHostPorts, DEFAULT_FAILSAFE_INBOUND_HOST_PORTS),
+        failsafeOutboundHostPorts: failsafe(merged.failsafeOutboundHostPorts, DEFAULT_FAILSAFE_OUTBOUND_HOST_PORTS),
         denyAction: merged.iptablesFilterDenyAction === 'Reject' ? 'Reject' : 'Drop',
       };
     },
@@ -152,8 +124,8 @@ export function buildSnapshot(resources: readonly Resource[]): PolicySnapshot {
   };
 }
 
-function failsafe(configured: FelixConfigurationSpec['failsafeInboundHostPorts'], defaults: FailsafePort[]): FailsafePort[] {
-  if (!configured) return defaults;
+function failsafe(configured: FelixConfigurationSpec['failsafeInboundHostPorts'], defaults: readonly FailsafePort[]): FailsafePort[] {
+  if (!configured) return defaults.map((p) => ({ ...p }));
   return configured.map((p) => {
     const out: FailsafePort = { protocol: (p.protocol ?? 'tcp').toLowerCase(), port: p.port };
     if (p.net) out.net = p.net;

@@ -141,27 +141,32 @@ test('kernel lab: host endpoints, failsafes, applyOnForward, preDNAT, doNotTrack
     assert.deepEqual(await until('fwd-80 removed', forwarded, (r) => r[81] === 'open'), { 80: 'open', 81: 'open' });
   });
 
-  await t.test('preDNAT: a denied source loses host and forwarded access; other sources fall through to normal policy', async () => {
-    const key = await env.apply(gnp('prednat-deny-node2', {
+  await t.test('preDNAT: a Deny drops host and forwarded traffic, an Allow skips normal policy, no verdict falls through', async () => {
+    const key = await env.apply(gnp('prednat', {
       order: 10, preDNAT: true, applyOnForward: true, types: ['Ingress'],
-      ingress: [{ action: 'Deny', source: { nets: [`${NODE2}/32`] } }],
+      ingress: [
+        { action: 'Deny', source: { nets: [`${NODE2}/32`] } },
+        { action: 'Allow', protocol: 'TCP', source: { nets: [`${UNDERLAY}/32`] }, destination: { ports: [2222] } },
+      ],
     }));
     const n2 = await until('preDNAT programmed', fromNode2, (r) => r[8080] === 'timeout');
     // Failsafes run before pre-DNAT policy.
     assert.deepEqual(n2, { 22: 'open', 2222: 'timeout', 8080: 'timeout' });
-    assert.match(await agree('node2 -> node1:8080', NODE2, hepRef, 8080, n2[8080]), /prednat-deny-node2.*\(Deny\)/);
+    assert.match(await agree('node2 -> node1:8080', NODE2, hepRef, 8080, n2[8080]), /gnp\/prednat.*rule 0 \(Deny\)/);
     await agree('node2 -> node1:22', NODE2, hepRef, 22, n2[22]);
+    // The underlay: 2222 allowed pre-DNAT (normal policy would drop it); 8080 has no pre-DNAT verdict and
+    // falls through to allow-8080.
     const u = await fromUnderlay();
-    assert.deepEqual(u, { 22: 'open', 2222: 'timeout', 8080: 'open' });
+    assert.deepEqual(u, { 22: 'open', 2222: 'open', 8080: 'open' });
+    assert.match(await agree('ul -> node1:2222', UNDERLAY, hepRef, 2222, u[2222]), /gnp\/prednat.*rule 1 \(Allow\)/);
     assert.match(await agree('ul -> node1:8080', UNDERLAY, hepRef, 8080, u[8080]), /allow-8080/);
-    await agree('ul -> node1:2222', UNDERLAY, hepRef, 2222, u[2222]);
     // Pre-DNAT policy sees forwarded traffic as well.
     assert.deepEqual(await forwarded(), { 80: 'timeout', 81: 'timeout' });
     await env.remove(key);
     await until('preDNAT removed', fromNode2, (r) => r[8080] === 'open');
   });
 
-  await t.test('doNotTrack: an untracked allow opens a port without a conntrack entry', async () => {
+  await t.test('doNotTrack: an untracked Allow opens a port without conntrack and wins over pre-DNAT policy', async () => {
     const key = await env.apply(gnp('untracked-2222', {
       order: 10, doNotTrack: true, applyOnForward: true, types: ['Ingress', 'Egress'],
       ingress: [{ action: 'Allow', protocol: 'TCP', destination: { ports: [2222] } }],
@@ -174,8 +179,34 @@ test('kernel lab: host endpoints, failsafes, applyOnForward, preDNAT, doNotTrack
     assert.equal((await trace(ds, hepRef, UNDERLAY, 'tcp', 40000, 2222)).allowed, true);
     assert.equal(await conntrackCount(node1, UNDERLAY, 2222), 0, 'untracked connection left a conntrack entry');
     assert.ok((await conntrackCount(node1, UNDERLAY, 8080)) > 0, 'tracked connection to 8080 has no conntrack entry');
+    // Untracked policy runs first: a pre-DNAT Deny does not undo its Allow.
+    const pre = await env.apply(gnp('prednat-deny-ul', {
+      order: 10, preDNAT: true, applyOnForward: true, ingress: [{ action: 'Deny', source: { nets: [`${UNDERLAY}/32`] } }],
+    }));
+    const both = await until('preDNAT deny programmed', fromUnderlay, (r) => r[8080] === 'timeout');
+    assert.deepEqual(both, { 22: 'open', 2222: 'open', 8080: 'timeout' });
+    await agree('ul -> node1:2222 (untracked + preDNAT)', UNDERLAY, hepRef, 2222, both[2222]);
+    await agree('ul -> node1:8080 (untracked + preDNAT)', UNDERLAY, hepRef, 8080, both[8080]);
+    await env.remove(pre);
     await env.remove(key);
-    await until('doNotTrack removed', fromUnderlay, (r) => r[2222] === 'timeout');
+    await until('doNotTrack removed', fromUnderlay, (r) => r[2222] === 'timeout' && r[8080] === 'open');
+  });
+
+  await t.test('doNotTrack: an untracked Deny drops new traffic but not failsafe traffic or its replies', async () => {
+    const key = await env.apply(gnp('untracked-deny-ul', {
+      order: 10, doNotTrack: true, applyOnForward: true, types: ['Ingress'],
+      ingress: [{ action: 'Deny', source: { nets: [`${UNDERLAY}/32`] } }],
+    }));
+    const u = await until('untracked deny programmed', fromUnderlay, (r) => r[8080] === 'timeout');
+    assert.deepEqual(u, { 22: 'open', 2222: 'timeout', 8080: 'timeout' });
+    assert.match(await agree('ul -> node1:8080', UNDERLAY, hepRef, 8080, u[8080]), /untracked-deny-ul.*\(Deny\)/);
+    await agree('ul -> node1:22', UNDERLAY, hepRef, 22, u[22]);
+    // The host's own failsafe connection to the underlay: the reply (source port 2379) must get through raw.
+    const out = await tcpProbe(node1, UNDERLAY, [2379]);
+    assert.deepEqual(out, { 2379: 'open' });
+    await agree('node1 -> ul:2379', hepRef, UNDERLAY, 2379, out[2379]);
+    await env.remove(key);
+    await until('untracked deny removed', fromUnderlay, (r) => r[8080] === 'open');
   });
 
   await env.remove(allow8080);
