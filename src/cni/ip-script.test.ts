@@ -20,8 +20,8 @@ test('pod lines: /32, link route to 169.254.1.1, default via it; host lines: /32
     'route add 169.254.1.1/32 dev eth0 scope link',
     'route add default via 169.254.1.1 dev eth0',
   ]);
-  assert.deepEqual(containerAddressLines('eth0', ['fd00::5/128']), ['addr add fd00::5/128 dev eth0 nodad', '-6 route add default via fe80::ecee:eeff:feee:eeee dev eth0']);
-  assert.deepEqual(hostRouteLines('caliX', ['10.0.0.5/32', 'fd00::5/128']), ['route replace 10.0.0.5/32 dev caliX scope link', '-6 route replace fd00::5/128 dev caliX scope link']);
+  assert.deepEqual(containerAddressLines('eth0', ['fd00::5/128']), ['addr add fd00::5/128 dev eth0 nodad', 'route add ::/0 via fe80::ecee:eeff:feee:eeee dev eth0']);
+  assert.deepEqual(hostRouteLines('caliX', ['10.0.0.5/32', 'fd00::5/128']), ['route replace 10.0.0.5/32 dev caliX scope link', 'route replace fd00::5/128 dev caliX scope link']);
 });
 
 test('hostSysctls(): proxy ARP with no delay, forwarding, route_localnet for IPv4', () => {

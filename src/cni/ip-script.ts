@@ -9,6 +9,8 @@ export const GATEWAY_V4 = '169.254.1.1';
 /** Link-local of the host veth once its MAC is ee:ee:ee:ee:ee:ee. */
 export const GATEWAY_V6 = 'fe80::ecee:eeff:feee:eeee';
 export const HOST_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
+/** How the host-side batch runs `ip`: brief output (see hostLinkLines). */
+export const HOST_IP_ARGV = ['ip', '-br'];
 
 /** What the pod's wiring needs before its addresses are known. */
 export interface PodLinks {
@@ -26,7 +28,9 @@ const isV6 = (cidr: string): boolean => cidr.includes(':');
 
 /**
  * Host netns, first part: (stale veth out), the veth pair with its far end created in the pod
- * netns, host end up, then a `link show` whose output tells the caller the link exists.
+ * netns, host end up, then a `link show` whose output tells the caller the link exists. Run it
+ * under `ip -br` (HOST_IP_ARGV): iproute2's full `link show` names the peer's netns by opening every
+ * file in /run/netns, which costs O(namespaces on the host) on every ADD; brief output does not.
  */
 export function hostLinkLines(w: PodLinks): string[] {
   const lines: string[] = [];
@@ -42,7 +46,8 @@ export function hostLinkLines(w: PodLinks): string[] {
 /** Host netns, second part: a /32 (/128) route per pod address. */
 export function hostRouteLines(hostVeth: string, addresses: string[]): string[] {
   // `replace`, because Felix may have programmed the same route already (Calico tolerates EEXIST).
-  return addresses.map((a) => `${isV6(a) ? '-6 ' : ''}route replace ${a} dev ${hostVeth} scope link`);
+  // No `-6`: `ip -batch` rejects option flags on a line; the address gives the family.
+  return addresses.map((a) => `route replace ${a} dev ${hostVeth} scope link`);
 }
 
 /** Pod netns, first part (once the veth exists): the interface up. */
@@ -57,7 +62,7 @@ export function containerAddressLines(containerIf: string, addresses: string[]):
   if (addresses.some((a) => !isV6(a))) {
     lines.push(`route add ${GATEWAY_V4}/32 dev ${containerIf} scope link`, `route add default via ${GATEWAY_V4} dev ${containerIf}`);
   }
-  if (addresses.some(isV6)) lines.push(`-6 route add default via ${GATEWAY_V6} dev ${containerIf}`);
+  if (addresses.some(isV6)) lines.push(`route add ::/0 via ${GATEWAY_V6} dev ${containerIf}`);
   return lines;
 }
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { execCapture } from './exec.js';
-import { containerAddressLines, containerLinkLines, hostLinkLines, hostRouteLines, hostSysctls, type PodLinks } from './ip-script.js';
+import { HOST_IP_ARGV, containerAddressLines, containerLinkLines, hostLinkLines, hostRouteLines, hostSysctls, type PodLinks } from './ip-script.js';
 import { IpBatchSession } from './ip-session.js';
 import { CNI_ERR, CniError } from './types.js';
 
@@ -35,10 +35,11 @@ export class PodWiring {
 
   constructor(links: PodLinks) {
     this.#links = links;
-    this.#host = new IpBatchSession([IP], `failed to create host veth ${links.hostVeth}`);
+    this.#host = new IpBatchSession(HOST_IP_ARGV, `failed to create host veth ${links.hostVeth}`);
     this.#pod = new IpBatchSession([NSENTER, `--net=${links.netns}`, IP], `failed to configure ${links.containerIf} in ${links.netns}`);
     this.#host.send(hostLinkLines(links));
-    this.#linked = this.#host.waitForOutput(`: ${links.hostVeth}@`).then(() => this.#pod.send(containerLinkLines(links.containerIf)));
+    // Brief `link show` output is `<hostVeth>@if<n> ...`; nothing else in this batch prints.
+    this.#linked = this.#host.waitForOutput(`${links.hostVeth}@`).then(() => this.#pod.send(containerLinkLines(links.containerIf)));
     // Observed in complete()/abort(); never an unhandled rejection meanwhile.
     this.#linked.catch(() => undefined);
   }

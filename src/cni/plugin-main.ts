@@ -3,7 +3,7 @@
  * command, print the result or the CNI error JSON, set the exit status. Command modules are
  * imported on demand so each invocation loads only what its command needs.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { LATEST_VERSION, SUPPORTED_VERSIONS, CNI_ERR, CniError, type CniEnv } from './types.js';
 
 export type PluginName = 'calico' | 'calico-ipam';
@@ -77,6 +77,21 @@ export async function runPlugin(plugin: PluginName, procEnv: NodeJS.ProcessEnv =
     status = 1;
   }
   // Exit as soon as the output is flushed: a datastore client's sockets or timers must not hold the process.
-  if (out === '') process.exit(status);
-  process.stdout.write(out, () => process.exit(status));
+  const rest = writeStdout(out);
+  if (rest.length === 0) process.exit(status);
+  process.stdout.write(rest, () => process.exit(status));
+}
+
+/**
+ * Writes to fd 1 directly, which skips building process.stdout's stream (~1-2 ms of start-up).
+ * Returns what could not be written that way (a non-blocking pipe that is full), for the stream.
+ */
+function writeStdout(text: string): Buffer {
+  let buf = Buffer.from(text);
+  try {
+    while (buf.length > 0) buf = buf.subarray(writeSync(1, buf));
+  } catch {
+    // EAGAIN and the like: the stream waits for the pipe.
+  }
+  return buf;
 }

@@ -13,8 +13,9 @@
  *   as soon as another process commits; writes from this handle wake them directly.
  * - better-sqlite3 is imported on open, never at module load.
  */
-import { mkdirSync, watch as watchFile, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, watch as watchFile, type FSWatcher } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Resource } from '../api/types.js';
 import { isNamespacedKind } from '../api/types.js';
@@ -55,6 +56,8 @@ CREATE TABLE IF NOT EXISTS changes (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('compact_rev', 0);
 `;
+/** WAL frames (pages) after which a commit checkpoints; see openEmbeddedDatastore. */
+const WAL_AUTOCHECKPOINT_PAGES = 256;
 /** Rows read per watcher per poll; the rest follow on the next pass. */
 const WATCH_BATCH = 1000;
 /** A watcher with this many undelivered events is not fed until its consumer catches up. */
@@ -74,6 +77,25 @@ function decode<R extends Resource>(row: ResourceRow): R {
   return withRevision(JSON.parse(row.value) as R, row.rev);
 }
 
+let addonPath: string | null | undefined;
+
+/**
+ * Where better-sqlite3's compiled addon is, for its `nativeBinding` option. Without it better-sqlite3
+ * finds the addon through the `bindings` package (a stack trace and a dozen path probes), which is
+ * on the start-up path of every short-lived process (each CNI ADD/DEL). null: not in the usual
+ * place (e.g. a Debug build), so let better-sqlite3 look for it itself.
+ */
+function sqliteAddonPath(): string | null {
+  if (addonPath !== undefined) return addonPath;
+  try {
+    const file = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3')), '..', 'build', 'Release', 'better_sqlite3.node');
+    addonPath = existsSync(file) ? file : null;
+  } catch {
+    addonPath = null;
+  }
+  return addonPath;
+}
+
 /**
  * Opens (creating if needed) the datastore under `options.dataDir`.
  * @example
@@ -85,10 +107,16 @@ export async function openEmbeddedDatastore(options: EmbeddedDatastoreOptions = 
   const { default: Database } = await import('better-sqlite3');
   const dir = options.dataDir ?? DEFAULT_DATA_DIR;
   mkdirSync(dir, { recursive: true });
-  const db = new Database(join(dir, DATABASE_FILE), { timeout: options.busyTimeoutMs ?? 10_000 });
+  const nativeBinding = sqliteAddonPath();
+  const db = new Database(join(dir, DATABASE_FILE), { timeout: options.busyTimeoutMs ?? 10_000, ...(nativeBinding ? { nativeBinding } : {}) });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    // Short-lived clients (each CNI ADD/DEL) exit without closing, so nothing but the committing
+    // writer's automatic checkpoint ever shrinks the WAL, and the first process to open the database
+    // while no other holds it re-reads the whole WAL (about 3-4 ms per MB). 256 pages (1 MB) instead
+    // of SQLite's 1000 bounds that; the checkpoint itself is a copy of those pages, every ~20 pod ADDs.
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
       db.transaction(() => {
         db.exec(SCHEMA);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { DatastoreConfig } from '../datastore/types.js';
 import { invokePlugin, withPrevResult } from '../cni/invoke.js';
 import { CniError, type CniResult } from '../cni/types.js';
-import { entryArgv } from './entry.js';
+import { calicoPluginArgv } from './plugin-bin.js';
 
 /** Calico's network name in its Kubernetes manifests (also the prefix of every IPAM handle). */
 export const LAB_NETWORK = 'k8s-pod-network';
@@ -63,9 +63,9 @@ export function newContainerId(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** argv of the `calico` plugin running in `nodeNetns`: compiled JS when the lab runs compiled, else through tsx. */
-export function pluginArgv(nodeNetns: string): string[] {
-  return ['nsenter', `--net=/run/netns/${nodeNetns}`, ...entryArgv('../cni/calico')];
+/** argv of the `calico` plugin running in `nodeNetns` (the runtime's netns is the node's). */
+export async function pluginArgv(nodeNetns: string): Promise<string[]> {
+  return ['nsenter', `--net=/run/netns/${nodeNetns}`, ...(await calicoPluginArgv())];
 }
 
 export interface PodCniCall {
@@ -92,7 +92,7 @@ const PLUGIN_TIMEOUT_MS = 120_000;
 /** CNI ADD; resolves the plugin's result (the DEL's prevResult later). */
 export async function cniAdd(call: PodCniCall, ip?: string): Promise<CniResult> {
   const r = await invokePlugin({
-    plugin: pluginArgv(call.nodeNetns),
+    plugin: await pluginArgv(call.nodeNetns),
     command: 'ADD',
     containerId: call.containerId,
     netns: `/run/netns/${call.podNetns}`,
@@ -113,7 +113,7 @@ export async function cniAdd(call: PodCniCall, ip?: string): Promise<CniResult> 
 /** CNI DEL with the ADD's result as prevResult (as libcni does from its cache). Idempotent. */
 export async function cniDel(call: PodCniCall, prevResult: CniResult | undefined): Promise<void> {
   const r = await invokePlugin({
-    plugin: pluginArgv(call.nodeNetns),
+    plugin: await pluginArgv(call.nodeNetns),
     command: 'DEL',
     containerId: call.containerId,
     netns: `/run/netns/${call.podNetns}`,

@@ -18,7 +18,8 @@ import type { Resource, WorkloadEndpoint } from '../api/types.js';
 import type { Datastore, DatastoreConfig } from '../datastore/types.js';
 import { NotFoundError } from '../lib/errors.js';
 import { applyResource, deleteIfPresent } from './apply.js';
-import { cniAdd, cniDel, firstIPv4, labNetworkConfig, newContainerId, type PodCniCall } from './cni.js';
+import { CNI_ERR, type CniResult } from '../cni/types.js';
+import { cniAdd, cniDel, firstIPv4, LabCniError, labNetworkConfig, newContainerId, type PodCniCall } from './cni.js';
 import { ensureDefaultPool } from './default-pool.js';
 import { entryArgv } from './entry.js';
 import { deleteNetns, ipBatch, netnsExists, nsSysctl, runCommand } from './exec.js';
@@ -38,6 +39,8 @@ const KUBE_CONTROLLERS_MARKER = 'kube-controllers/main';
 /** GC pass interval: short, so a leakGracePeriod applied later takes effect within seconds. */
 export const KUBE_CONTROLLERS_INTERVAL = '1s';
 export const DEFAULT_SERVE = 'tcp:80,tcp:81,udp:80,udp:81';
+/** ADD attempts per pod when the plugin says "try again later". */
+const ADD_ATTEMPTS = 5;
 
 export interface LabOptions {
   name: string;
@@ -87,6 +90,8 @@ export class Lab {
   readonly #creating = new Set<string>();
   readonly #namespaces = new Map<string, Promise<void>>();
   state: LabState;
+  /** ADDs tried again after a temporary failure, since this object was made (reported by tests). */
+  addRetries = 0;
 
   constructor(options: LabOptions) {
     if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(options.name)) {
@@ -235,7 +240,7 @@ export class Lab {
       await runCommand('ip', ['netns', 'add', p.netns]);
       try {
         await ipBatch(p.netns, ['link set lo up']);
-        p.cniResult = await cniAdd(this.#cniCall(p, node), spec.ip);
+        p.cniResult = await this.#addWithRetry(p, node, spec.ip);
       } catch (err) {
         await deleteNetns(p.netns);
         throw err;
@@ -257,6 +262,24 @@ export class Lab {
     }
     await this.#completeEndpoint(p, ports.map((x) => ({ name: `serve-${x.port}-${x.protocol}`, protocol: x.protocol.toUpperCase(), port: x.port })));
     return p;
+  }
+
+  /**
+   * ADD as kubelet drives it: a failure the plugin calls temporary (CNI code 11, e.g. the datastore
+   * busy) is cleaned up with DEL and tried again after a backoff; anything else fails the pod.
+   */
+  async #addWithRetry(p: LabPod, node: LabNode, ip: string | undefined): Promise<CniResult> {
+    const call = this.#cniCall(p, node);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await cniAdd(call, ip);
+      } catch (err) {
+        if (!(err instanceof LabCniError) || err.cni.code !== CNI_ERR.TRY_AGAIN_LATER || attempt >= ADD_ATTEMPTS) throw err;
+        this.addRetries++;
+        await cniDel(call, undefined);
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt * (0.5 + Math.random())));
+      }
+    }
   }
 
   /** One namespace profile per namespace, even when many pods of it are created at once. */
@@ -344,24 +367,34 @@ export class Lab {
     });
   }
 
+  /** deletePod; when its DEL fails the netns goes anyway (teardown must finish). Resolves the error, if any. */
+  async #forceDeletePod(ref: string): Promise<string | undefined> {
+    try {
+      await this.deletePod(ref);
+      return undefined;
+    } catch (err) {
+      const p = this.state.pods[ref]!;
+      await stopProcess(p.serverPid, SERVER_MARKER);
+      await deleteNetns(p.netns);
+      delete this.state.pods[ref];
+      this.#save();
+      return (err as Error).message;
+    }
+  }
+
   /** Stop everything this lab started and remove its namespaces and datastore objects. */
   async down(): Promise<void> {
     if (this.state.nodes.length === 0 && Object.keys(this.state.pods).length === 0 && !(await netnsExists(this.state.underlay))) return;
     await this.stopKubeControllers();
     const failures: string[] = [];
-    for (const ref of Object.keys(this.state.pods)) {
-      try {
-        await this.deletePod(ref);
-      } catch (err) {
-        // Keep tearing down; the netns goes regardless, and the error is reported at the end.
-        failures.push((err as Error).message);
-        const p = this.state.pods[ref]!;
-        await stopProcess(p.serverPid, SERVER_MARKER);
-        await deleteNetns(p.netns);
-        delete this.state.pods[ref];
-        this.#save();
+    const refs = Object.keys(this.state.pods);
+    // A few DELs at a time, as a runtime tears pods down in parallel too.
+    await Promise.all(Array.from({ length: Math.min(8, refs.length) }, async () => {
+      for (let ref = refs.shift(); ref !== undefined; ref = refs.shift()) {
+        const err = await this.#forceDeletePod(ref);
+        if (err) failures.push(err);
       }
-    }
+    }));
     for (const node of this.state.nodes) {
       await stopProcess(node.agentPid, AGENT_MARKER);
       await deleteNetns(node.netns);

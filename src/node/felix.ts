@@ -39,7 +39,9 @@ export async function runFelix(options: FelixOptions): Promise<FelixHandle> {
   const { datastore, nodeName, logger } = options;
   const settings = await loadAgentSettings(datastore, nodeName, options.env);
   const metrics = createFelixMetrics();
-  const nftRunner = options.runner ?? new ExecNftRunner();
+  // Our own runner keeps a resident `nft -i`; stop() ends it.
+  const ownRunner = options.runner ? undefined : new ExecNftRunner();
+  const nftRunner: NftRunner = options.runner ?? ownRunner!;
   let lastApplyFailed = false;
   let applied = false;
 
@@ -123,6 +125,7 @@ export async function runFelix(options: FelixOptions): Promise<FelixHandle> {
       await syncer.stop();
       asyncGraph.stop();
       await dataplane.idle();
+      ownRunner?.close();
       for (const s of [handle.healthServer, handle.metricsServer]) {
         if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
       }

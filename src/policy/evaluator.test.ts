@@ -209,3 +209,55 @@ test('evaluate(): unknown endpoints and protocols are errors, not verdicts', () 
   assert.throws(() => evaluate(base, { ...tcp(80), protocol: 'GRE' }), /unknown protocol/);
   assert.throws(() => evaluate(base, { ...tcp(80), dst: { ip: 'fd00::1' } }), /IPv4 address|different IP families|no IPv6/);
 });
+
+test('evaluate(): forwarded through a host endpoint, only applyOnForward policy (and untracked/pre-DNAT) applies', () => {
+  const hep: Resource = { apiVersion: V3, kind: 'HostEndpoint', metadata: { name: 'node1-eth0', labels: { host: 'node1' } }, spec: { node: 'node1', interfaceName: 'eth0', expectedIPs: ['172.16.0.1'] } };
+  const fwdIn = (port: number): Packet => ({ src: { ip: '172.16.0.9' }, dst: { workload: 'b/server' }, protocol: 'TCP', dstPort: port, forwardedVia: { ingress: 'node1-eth0' } });
+  const hostOnly = gnp('host-80', { selector: "host == 'node1'", ingress: [{ action: 'Allow', protocol: 'TCP', destination: { ports: [80] } }] });
+  // A HEP with only normal (host) policy: forwarded traffic is allowed, and says why.
+  const none = evaluate([...base, hep, hostOnly], fwdIn(81));
+  assert.equal(none.allowed, true);
+  assert.match(none.forwardIngress!.decidedBy.message, /no applyOnForward policy applies/);
+  // A staged applyOnForward policy does not count.
+  const staged = gnp('staged', { selector: "host == 'node1'", applyOnForward: true, ingress: [{ action: 'Deny' }] }, 'StagedGlobalNetworkPolicy');
+  assert.equal(evaluate([...base, hep, staged], fwdIn(81)).allowed, true);
+  // Once one applies, what it does not allow is dropped; what it allows still meets the workload's policy.
+  const aof = gnp('fwd-80', { selector: "host == 'node1'", applyOnForward: true, ingress: [{ action: 'Allow', protocol: 'TCP', destination: { ports: [80] } }] });
+  const denied = evaluate([...base, hep, aof], fwdIn(81));
+  assert.equal(denied.allowed, false);
+  assert.equal(denied.forwardIngress!.decidedBy.kind, 'end-of-tier');
+  assert.equal(denied.ingress, undefined);
+  const ok = evaluate([...base, hep, aof, ingressOnServer([{ action: 'Deny' }])], fwdIn(80));
+  assert.deepEqual([ok.forwardIngress!.allowed, ok.allowed], [true, false]);
+  // Pre-DNAT Deny drops forwarded traffic; a pre-DNAT Allow skips the forward policy.
+  const pre = (action: 'Allow' | 'Deny'): Resource => gnp('pre', { selector: "host == 'node1'", preDNAT: true, applyOnForward: true, ingress: [{ action, protocol: 'TCP', destination: { ports: [81] } }] });
+  assert.equal(evaluate([...base, hep, pre('Deny')], fwdIn(81)).allowed, false);
+  assert.equal(evaluate([...base, hep, aof, pre('Allow')], fwdIn(81)).allowed, true);
+  // Leaving through the host endpoint: its egress forward policy.
+  const egress = gnp('fwd-out', { selector: "host == 'node1'", applyOnForward: true, types: ['Egress'], egress: [{ action: 'Deny' }] });
+  const out = evaluate([...base, hep, egress], { ...tcp(80), dst: { ip: '172.16.0.9' }, forwardedVia: { egress: 'node1-eth0' } });
+  assert.deepEqual([out.egress!.allowed, out.forwardEgress!.allowed, out.allowed], [true, false, false]);
+  assert.throws(() => evaluate(base, { ...fwdIn(80), forwardedVia: { ingress: 'nope' } }), /host endpoint "nope" not found/);
+});
+
+test('evaluate(): a host and its own workloads: no host endpoint policy; DefaultEndpointToHostAction decides pod -> host', () => {
+  const hep: Resource = { apiVersion: V3, kind: 'HostEndpoint', metadata: { name: 'node1-eth0', labels: { host: 'node1' } }, spec: { node: 'node1', interfaceName: 'eth0', expectedIPs: ['172.16.0.1'] } };
+  const allowAll = gnp('host-allow', { selector: "host == 'node1'", ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }] });
+  const toHost: Packet = { src: { workload: 'a/client' }, dst: { hostEndpoint: 'node1-eth0' }, protocol: 'TCP', dstPort: 22 };
+  // Default Drop, even for a failsafe port and a policy that allows everything.
+  const dropped = evaluate([...base, hep, allowAll], toHost);
+  assert.equal(dropped.allowed, false);
+  assert.equal(dropped.ingress?.decidedBy.kind, 'endpoint-to-host');
+  const accept = { apiVersion: V3, kind: 'FelixConfiguration', metadata: { name: 'default' }, spec: { defaultEndpointToHostAction: 'Accept' } };
+  assert.equal(evaluate([...base, hep, accept], toHost).allowed, true);
+  // The workload's egress policy still runs first.
+  const clientOut = gnp('client-out', { selector: "app == 'client'", types: ['Egress'] });
+  assert.equal(evaluate([...base, hep, accept, clientOut], toHost).egress?.allowed, false);
+  // The host reaching its own workload is not policed, even with a deny-all ingress on the pod.
+  const r = evaluate([...base, hep, ingressOnServer([{ action: 'Deny' }])], { src: { hostEndpoint: 'node1-eth0' }, dst: { workload: 'b/server' }, protocol: 'TCP', dstPort: 80 });
+  assert.equal(r.allowed, true);
+  assert.equal(r.steps[0]!.kind, 'host-to-workload');
+  // A host endpoint on another node is ordinary: its egress policy applies (no egress policy: default deny).
+  const other: Resource = { ...hep, metadata: { name: 'node2-eth0', labels: { host: 'node2' } }, spec: { node: 'node2', interfaceName: 'eth0', expectedIPs: ['172.16.0.2'] } };
+  assert.equal(evaluate([...base, other], { src: { hostEndpoint: 'node2-eth0' }, dst: { workload: 'b/server' }, protocol: 'TCP', dstPort: 80 }).allowed, false);
+});

@@ -30,7 +30,9 @@ export type StepKind =
   | 'profile'
   | 'profile-missing'
   | 'no-profile-allowed'
-  | 'skipped';
+  | 'skipped'
+  | 'endpoint-to-host'
+  | 'host-to-workload';
 
 export interface TraceStep {
   direction?: Direction;
@@ -60,6 +62,9 @@ export interface EvaluationResult {
   steps: TraceStep[];
   egress?: DirectionResult;
   ingress?: DirectionResult;
+  /** Host endpoint policy for forwarded traffic (only with `packet.forwardedVia`). */
+  forwardIngress?: DirectionResult;
+  forwardEgress?: DirectionResult;
   /** Addresses used for the packet. */
   srcIP: string;
   dstIP: string;
@@ -111,6 +116,27 @@ export function evaluate(state: PolicySnapshot | readonly Resource[], packet: Pa
   }
 
   const ctx: SideContext = { snap, book, pkt, steps };
+  // Between a host and its own workloads Felix applies no host endpoint policy: the host reaches its pods
+  // unpoliced, and a pod reaching its host meets DefaultEndpointToHostAction after its egress policy.
+  const sameNode = src.owner?.node !== undefined && src.owner.node === dst.owner?.node;
+  if (sameNode && src.owner!.kind === 'HostEndpoint' && dst.owner!.kind === 'WorkloadEndpoint') {
+    steps.push({
+      kind: 'host-to-workload',
+      endpoint: dst.owner!.display,
+      verdict: 'allow',
+      message: `${src.owner!.display} is ${dst.owner!.display}'s own host: Felix does not police a host's traffic to its local workloads`,
+    });
+    return result;
+  }
+  const via = packet.forwardedVia ?? {};
+  const viaHep = (name: string | undefined): AddressOwner | undefined => {
+    if (name === undefined) return undefined;
+    const h = snap.hostEndpoints.find((x) => x.name === name);
+    if (!h) throw new Error(`host endpoint ${JSON.stringify(name)} not found`);
+    return h;
+  };
+  const viaIn = viaHep(via.ingress);
+  const viaOut = viaHep(via.egress);
   if (src.owner) {
     result.egress = evaluateSide(ctx, src.owner, 'egress');
     if (!result.egress.allowed) {
@@ -125,6 +151,27 @@ export function evaluate(state: PolicySnapshot | readonly Resource[], packet: Pa
       message: `source ${result.srcIP} is not a Calico endpoint: no egress policy applies`,
     });
   }
+  if (sameNode && src.owner!.kind === 'WorkloadEndpoint' && dst.owner!.kind === 'HostEndpoint') {
+    const action = snap.felixConfig(src.owner!.node).defaultEndpointToHostAction;
+    const step: TraceStep = {
+      direction: 'ingress',
+      kind: 'endpoint-to-host',
+      endpoint: dst.owner!.display,
+      verdict: action === 'Drop' ? 'deny' : 'allow',
+      message: `to its own host ${dst.owner!.display}: host endpoint policy does not apply; DefaultEndpointToHostAction ${action}`,
+    };
+    steps.push(step);
+    result.ingress = { endpoint: dst.owner!.display, allowed: step.verdict === 'allow', decidedBy: step };
+    result.allowed = result.ingress.allowed;
+    return result;
+  }
+  if (viaIn) {
+    result.forwardIngress = evaluateForward(ctx, viaIn, 'ingress');
+    if (!result.forwardIngress.allowed) {
+      result.allowed = false;
+      return result;
+    }
+  }
   if (dst.owner) {
     result.ingress = evaluateSide(ctx, dst.owner, 'ingress');
     result.allowed = result.ingress.allowed;
@@ -134,6 +181,10 @@ export function evaluate(state: PolicySnapshot | readonly Resource[], packet: Pa
       kind: 'not-calico',
       message: `destination ${result.dstIP} is not a Calico endpoint: no ingress policy applies`,
     });
+  }
+  if (viaOut && result.allowed) {
+    result.forwardEgress = evaluateForward(ctx, viaOut, 'egress');
+    result.allowed = result.forwardEgress.allowed;
   }
   return result;
 }
@@ -174,6 +225,51 @@ function evaluateSide(ctx: SideContext, owner: AddressOwner, dir: Direction): Di
   const normal = runTiers(ctx, owner, dir, (p) => !p.doNotTrack && !p.preDNAT, true);
   if (normal) return done(normal);
   return done(runProfiles(ctx, owner, dir));
+}
+
+/**
+ * A host endpoint that forwarded traffic passes through. No failsafes (they are for the host's own traffic).
+ * Untracked and pre-DNAT (ingress) policy see every packet on the interface; an Allow there skips the
+ * forward policy. Then, only when some applyOnForward policy applies, those policies decide and nothing
+ * allowed means drop; otherwise forwarded traffic is allowed.
+ */
+function evaluateForward(ctx: SideContext, owner: AddressOwner, dir: Direction): DirectionResult {
+  const endpoint = owner.display;
+  ctx.steps.push({ direction: dir, kind: 'endpoint', endpoint, message: `${dir} of host endpoint ${endpoint} (forwarded traffic)` });
+  const done = (o: NonNullable<Outcome>): DirectionResult => ({ endpoint, allowed: o.verdict === 'allow', decidedBy: o.step });
+  const untracked = runTiers(ctx, owner, dir, (p) => p.doNotTrack, false);
+  if (untracked) return done(untracked);
+  if (dir === 'ingress') {
+    const preDNAT = runTiers(ctx, owner, dir, (p) => p.preDNAT, false);
+    if (preDNAT) return done(preDNAT);
+  }
+  const forward = (p: PolicyModel): boolean => p.applyOnForward && !p.doNotTrack && !p.preDNAT;
+  const type = dir === 'ingress' ? 'Ingress' : 'Egress';
+  const applies = ctx.snap.policies.some(
+    (p) => forward(p) && !p.staged && p.types.includes(type) && (p.selector === '' || ctx.snap.matches(p.selector, owner.labels)),
+  );
+  if (!applies) {
+    const step: TraceStep = {
+      direction: dir,
+      kind: 'not-calico',
+      endpoint,
+      verdict: 'allow',
+      message: `no applyOnForward policy applies to ${endpoint} for ${dir}: forwarded traffic is allowed`,
+    };
+    ctx.steps.push(step);
+    return done({ verdict: 'allow', step });
+  }
+  const r = runTiers(ctx, owner, dir, forward, true);
+  if (r) return done(r);
+  const step: TraceStep = {
+    direction: dir,
+    kind: 'no-profile-allowed',
+    endpoint,
+    verdict: 'deny',
+    message: 'no applyOnForward policy allowed the forwarded packet: default deny',
+  };
+  ctx.steps.push(step);
+  return done({ verdict: 'deny', step });
 }
 
 function failsafe(ctx: SideContext, owner: AddressOwner, dir: Direction): Outcome {

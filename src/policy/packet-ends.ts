@@ -17,6 +17,11 @@ export interface Packet {
   dstPort?: number;
   srcPort?: number;
   icmp?: { type: number; code?: number };
+  /**
+   * Host endpoints (by name) the packet is forwarded through, on a host where it neither starts nor
+   * ends: `ingress` is the one it arrives on, `egress` the one it leaves by.
+   */
+  forwardedVia?: { ingress?: string; egress?: string };
 }
 
 /** An address family implied by the packet: an address given for either end, or ICMPv6. */

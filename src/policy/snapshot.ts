@@ -42,6 +42,8 @@ export interface EffectiveFelixConfig {
   failsafeInboundHostPorts: FailsafePort[];
   failsafeOutboundHostPorts: FailsafePort[];
   denyAction: 'Drop' | 'Reject';
+  /** What happens to a workload's traffic to its own host once egress policy allowed it (Felix's default: Drop). */
+  defaultEndpointToHostAction: 'Drop' | 'Return' | 'Accept';
 }
 
 export interface PolicySnapshot {
@@ -111,6 +113,7 @@ export function buildSnapshot(resources: readonly Resource[]): PolicySnapshot {
         failsafeInboundHostPorts: failsafe(merged.failsafeInboundHostPorts, DEFAULT_FAILSAFE_INBOUND_HOST_PORTS),
         failsafeOutboundHostPorts: failsafe(merged.failsafeOutboundHostPorts, DEFAULT_FAILSAFE_OUTBOUND_HOST_PORTS),
         denyAction: merged.iptablesFilterDenyAction === 'Reject' ? 'Reject' : 'Drop',
+        defaultEndpointToHostAction: endpointToHostAction(merged.defaultEndpointToHostAction),
       };
     },
     matches(sel, labels) {
@@ -122,6 +125,11 @@ export function buildSnapshot(resources: readonly Resource[]): PolicySnapshot {
       return parsed.evaluate(labels);
     },
   };
+}
+
+function endpointToHostAction(v: string | undefined): EffectiveFelixConfig['defaultEndpointToHostAction'] {
+  const s = (v ?? '').toLowerCase();
+  return s === 'accept' ? 'Accept' : s === 'return' ? 'Return' : 'Drop';
 }
 
 function failsafe(configured: FelixConfigurationSpec['failsafeInboundHostPorts'], defaults: readonly FailsafePort[]): FailsafePort[] {

@@ -45,4 +45,9 @@ test('nft session: transactions apply atomically and errors are reported per tra
   ]);
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   assert.deepEqual(chains(), ['a', 'c', 'd', 'e']);
+
+  // After the process ends, the next transaction starts a new one.
+  runner.close();
+  await runner.run('add chain ip calico f\n');
+  assert.deepEqual(chains(), ['a', 'c', 'd', 'e', 'f']);
 });

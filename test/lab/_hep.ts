@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { Resource } from '../../src/api/types.js';
 import { policyTraceCommand } from '../../src/cli/commands/policy-trace.js';
+import { buildSnapshot, evaluate, type Packet } from '../../src/policy/index.js';
 import type { CliContext } from '../../src/cli/types.js';
 import type { Datastore } from '../../src/datastore/types.js';
 import { runCommand } from '../../src/lab/exec.js';
@@ -81,6 +82,12 @@ export async function conntrackCount(netns: string, src: string, dport: number):
   return r.stdout.split('\n').filter((l) => l.includes(`dport=${dport}`)).length;
 }
 
+/** Delete the conntrack entries in `netns` for TCP to `dport`. */
+export async function clearConntrack(netns: string, dport: number): Promise<void> {
+  // conntrack -D exits 1 when there was nothing to delete.
+  await runCommand('ip', ['netns', 'exec', netns, 'conntrack', '-D', '-p', 'tcp', '--dport', String(dport)], { check: false });
+}
+
 /** Poll `cond` until true; fail with `what` (and the last value) after `ms`. */
 export async function until<T>(what: string, read: () => Promise<T>, ok: (v: NoInfer<T>) => boolean, ms = 10_000): Promise<T> {
   const start = Date.now();
@@ -119,4 +126,16 @@ export async function trace(ds: Datastore, from: string, to: string, protocol: '
   return { allowed: r.allowed, decidedBy: decided?.decidedBy.message ?? '' };
 }
 
-export type { Resource };
+const SNAPSHOT_KINDS = [
+  'WorkloadEndpoint', 'HostEndpoint', 'Profile', 'Tier', 'NetworkPolicy', 'GlobalNetworkPolicy',
+  'StagedNetworkPolicy', 'StagedGlobalNetworkPolicy', 'NetworkSet', 'GlobalNetworkSet', 'FelixConfiguration',
+];
+
+/** The reference evaluator on the datastore's current contents (for packets the CLI cannot describe, e.g. forwarded ones). */
+export async function evaluateNow(ds: Datastore, packet: Packet): Promise<TraceVerdict> {
+  const resources: Resource[] = [];
+  for (const kind of SNAPSHOT_KINDS) resources.push(...(await ds.list({ kind })).items);
+  const r = evaluate(buildSnapshot(resources), packet);
+  const decided = r.forwardEgress ?? r.ingress ?? r.forwardIngress ?? r.egress;
+  return { allowed: r.allowed, decidedBy: decided?.decidedBy.message ?? '' };
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NftablesDataplane } from './driver.js';
+import { formatTable } from './format.js';
 import { RecordingNftRunner } from './nft-runner.js';
 import { RecordingIpRunner, RouteManager } from '../routes/route-manager.js';
 
@@ -64,4 +65,62 @@ test('RouteManager retries a route whose interface was missing', async () => {
   ip.routes = [{ dst: '10.65.0.9/32', dev: 'cali1' }, { dst: '10.65.7.7/32', dev: 'cali7' }];
   await rm.resync();
   assert.deepEqual(ip.batches.at(-1), ['route del 10.65.7.7/32 proto 80']);
+});
+
+test('policy edits send only the edited chains, and what is applied always equals a full rendering', async () => {
+  const runner = new RecordingNftRunner();
+  const dp = new NftablesDataplane({ runner, families: ['ip', 'ip6'], autoApply: false });
+  const id = (name: string) => ({ kind: 'np' as const, namespace: 'x', name, tier: 'default' });
+  const allow = (port: number) => [{ action: 'allow' as const, protocol: 'tcp', dstPorts: [{ first: port, last: port }], ruleId: `r${port}` }];
+  dp.onProfileUpdate('kns.x', { inbound: [], outbound: [] });
+  dp.onPolicyUpdate('np/x/a', id('a'), { inbound: allow(80), outbound: [] });
+  dp.onPolicyUpdate('np/x/b', id('b'), { inbound: allow(81), outbound: [] });
+  dp.onWorkloadEndpointUpdate({
+    key: 'x/w', interfaceName: 'cali0123456789a', ipv4Nets: ['10.65.0.2/32'], ipv6Nets: [], profileIds: ['kns.x'],
+    tiers: [{ name: 'default', ingressPolicies: ['np/x/a'], egressPolicies: [], defaultAction: 'Deny' }],
+  });
+  dp.onInSync();
+  await dp.flush();
+  const check = (): void => {
+    const full = dp.render().map(formatTable);
+    assert.deepEqual(dp.applied!.map(formatTable), full);
+  };
+  check();
+  const last = (): string[] => runner.scripts.at(-1)!.split('\n').filter(Boolean);
+
+  // A rule edit: just that chain, in both tables.
+  dp.onPolicyUpdate('np/x/a', id('a'), { inbound: allow(8080), outbound: [] });
+  await dp.flush();
+  assert.deepEqual(last().map((l) => l.split(' ').slice(0, 5).join(' ')), [
+    'flush chain ip calico cali-pi-np/x/a',
+    'add rule ip calico cali-pi-np/x/a',
+    'flush chain ip6 calico cali-pi-np/x/a',
+    'add rule ip6 calico cali-pi-np/x/a',
+  ]);
+  check();
+  // Emptied but still referenced by the endpoint: the chain stays, empty (full diff).
+  dp.onPolicyUpdate('np/x/a', id('a'), { inbound: [], outbound: [] });
+  await dp.flush();
+  check();
+  // Refilled: the empty chain exists, so the fast path applies again.
+  dp.onPolicyUpdate('np/x/a', id('a'), { inbound: allow(443), outbound: [] });
+  await dp.flush();
+  assert.equal(last().length, 4);
+  check();
+  // An unreferenced policy gains an egress chain, and another loses its only chain.
+  dp.onPolicyUpdate('np/x/b', id('b'), { inbound: [], outbound: allow(53) });
+  await dp.flush();
+  assert.ok(runner.scripts.at(-1)!.includes('add chain ip calico cali-po-np/x/b'));
+  assert.ok(runner.scripts.at(-1)!.includes('delete chain ip calico cali-pi-np/x/b'));
+  check();
+  // An edit mixed with another change, and an edit after a failed write, both go through the full diff.
+  dp.onPolicyUpdate('np/x/b', id('b'), { inbound: [], outbound: allow(54) });
+  dp.onIPPoolUpdate('p', { cidr: '10.65.0.0/16', natOutgoing: true, vxlanMode: 'Never', disabled: false });
+  await dp.flush();
+  check();
+  runner.failNext(1);
+  dp.onPolicyUpdate('np/x/b', id('b'), { inbound: [], outbound: allow(55) });
+  await dp.flush();
+  check();
+  assert.match(runner.scripts.at(-1)!, /^table ip calico\ndelete table ip calico/);
 });

@@ -21,6 +21,7 @@ import type { NftFamily } from './names.js';
 import { NftApplier, type ApplyResult } from './nft-applier.js';
 import type { NftRunner } from './nft-runner.js';
 import { buildTable, RenderCache } from './table.js';
+import { policyLayerOf } from './endpoint-chains.js';
 import type { RouteManager } from '../routes/route-manager.js';
 
 export interface DataplaneObserver {
@@ -63,6 +64,14 @@ export class NftablesDataplane implements PipelineCallbacks {
 
   #inSync = false;
   #dirty = false;
+  /**
+   * Policy-edit fast path: while the only changes since the last apply are rule edits of existing
+   * policies (same key, staged flag and layer), the next tables are the last ones with those policies'
+   * chains swapped, and only those chains are sent. Anything else marks the change structural.
+   */
+  #structural = true;
+  readonly #policyEdits = new Set<string>();
+  #lastRendered: NftTable[] | undefined;
   #dirtySince: number | undefined;
   #scheduled = false;
   #queue: Promise<unknown> = Promise.resolve();
@@ -105,9 +114,12 @@ export class NftablesDataplane implements PipelineCallbacks {
     if (this.#ipSets.delete(id)) this.#changed();
   }
   onPolicyUpdate(key: string, id: PolicyID, rules: PolicyRules): void {
+    const old = this.#policies.get(key);
     // A fresh object per update: the render cache is keyed by identity.
     this.#policies.set(key, { id, rules: { ...rules } });
-    this.#changed();
+    const ruleEdit = old !== undefined && !old.rules.staged && !rules.staged && policyLayerOf(old.rules) === policyLayerOf(rules);
+    if (ruleEdit) this.#policyEdits.add(key);
+    this.#changed(!ruleEdit);
   }
   onPolicyRemoved(key: string): void {
     if (this.#policies.delete(key)) this.#changed();
@@ -195,6 +207,11 @@ export class NftablesDataplane implements PipelineCallbacks {
     };
   }
 
+  /** The tables last written to the kernel (undefined before the first write or after a failed one). */
+  get applied(): readonly NftTable[] | undefined {
+    return this.#applier.current;
+  }
+
   render(): NftTable[] {
     const state = this.snapshot();
     return this.#families.map((f) => buildTable(state, f, this.#caches.get(f)));
@@ -202,7 +219,8 @@ export class NftablesDataplane implements PipelineCallbacks {
 
   // ---- Applying ----------------------------------------------------------------------------------
 
-  #changed(): void {
+  #changed(structural = true): void {
+    if (structural) this.#structural = true;
     this.#dirty = true;
     this.#dirtySince ??= this.#now();
     if (this.#autoApply && this.#inSync && !this.#scheduled) {
@@ -230,8 +248,13 @@ export class NftablesDataplane implements PipelineCallbacks {
     const since = this.#dirtySince ?? this.#now();
     this.#dirty = false;
     this.#dirtySince = undefined;
+    const patch = this.#structural ? undefined : this.#patchPolicies();
+    this.#structural = false;
+    this.#policyEdits.clear();
     try {
-      const result = await this.#applier.apply(this.render());
+      const next = patch?.tables ?? this.render();
+      const result = patch ? await this.#applier.applyChains(next, patch.chains) : await this.#applier.apply(next);
+      this.#lastRendered = next;
       this.#observer.onNftCalls?.(result.calls);
       if (this.#routes) await this.#routes.apply();
       if (result.mode !== 'none') this.#observer.onApplied?.((this.#now() - since) / 1000, result);
@@ -240,8 +263,38 @@ export class NftablesDataplane implements PipelineCallbacks {
       this.#observer.onFailure?.(err);
       // Retry from a full replace on the next flush or refresh.
       this.#dirty = true;
+      this.#structural = true;
       throw err;
     }
+  }
+
+  /**
+   * The last applied tables with the edited policies' chains re-rendered, or undefined when that would
+   * not equal a full render: nothing applied yet, the kernel holds something else (a fail-closed
+   * replace), or a chain would appear or disappear (a chain with no rules exists only when referenced).
+   */
+  #patchPolicies(): { tables: NftTable[]; chains: Set<string> } | undefined {
+    const last = this.#lastRendered;
+    if (!last || this.#policyEdits.size === 0 || this.#applier.current !== last) return undefined;
+    const names = new Set<string>();
+    const tables: NftTable[] = [];
+    for (const table of last) {
+      const cache = this.#caches.get(table.family)!;
+      const chains = new Map(table.chains);
+      for (const key of this.#policyEdits) {
+        const pol = this.#policies.get(key);
+        if (!pol || pol.rules.staged) return undefined;
+        for (const c of cache.policy(key, pol.rules, table.family, this.#config)) {
+          const old = table.chains.get(c.name);
+          if (c.rules.length > 0 ? !old : old !== undefined && old.rules.length > 0) return undefined;
+          if (!old) continue;
+          chains.set(c.name, c);
+          names.add(c.name);
+        }
+      }
+      tables.push({ ...table, chains });
+    }
+    return { tables, chains: names };
   }
 
   /** Full resync: replace our tables with a fresh rendering and reconcile routes. */
@@ -249,7 +302,11 @@ export class NftablesDataplane implements PipelineCallbacks {
     return this.#serialise(async () => {
       if (!this.#inSync) return undefined;
       this.#dirty = false;
-      const result = await this.#applier.fullReplace(this.render());
+      this.#structural = false;
+      this.#policyEdits.clear();
+      const next = this.render();
+      const result = await this.#applier.fullReplace(next);
+      this.#lastRendered = next;
       this.#observer.onNftCalls?.(result.calls);
       if (this.#routes) await this.#routes.resync();
       return result;

@@ -71,6 +71,25 @@ function sameHook(a: NftChain, b: NftChain): boolean {
 }
 
 /**
+ * The commands that rewrite only `names` (chains present in both tables with the same hook), for a caller
+ * that knows nothing else changed; null when one of them is missing or changed hook. Saves scanning the
+ * whole table for a policy edit.
+ */
+export function chainsDiffScript(prev: NftTable, next: NftTable, names: Iterable<string>): string | null {
+  const T = `${next.family} ${next.name}`;
+  const lines: string[] = [];
+  for (const name of names) {
+    const old = prev.chains.get(name);
+    const c = next.chains.get(name);
+    if (!old || !c || !sameHook(old, c)) return null;
+    if (sameRules(old, c)) continue;
+    lines.push(`flush chain ${T} ${name}`);
+    for (const r of c.rules) lines.push(`add rule ${T} ${name} ${r}`);
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
  * Commands that turn `prev` into `next`, in an order the kernel accepts within one transaction:
  * new sets and elements, new chains, rewritten chains (flush + rules), map changes, then removals
  * (chains, set elements, sets), after nothing refers to them any more. Returns null when the change

@@ -2,7 +2,8 @@
  * Applies rendered tables to the kernel through an NftRunner.
  *
  * - The first apply (and any repair) is an atomic full replace of every table we own.
- * - Later applies send one transaction with only what changed (diffScript).
+ * - Later applies send one transaction with only what changed (diffScript); applyChains() does the same for
+ *   a caller that already knows which chains' rules changed (a policy edit), without scanning the tables.
  * - New endpoint chains are first programmed as a plain drop together with their dispatch entries, and filled
  *   in a second transaction, so an endpoint whose policy cannot be programmed drops its traffic (fail closed).
  * - If a transaction fails, the whole state is replaced; if that fails too, the endpoints touched by the change
@@ -13,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { NftChain, NftMap, NftTable } from './model.js';
-import { diffScript, fullReplaceScript } from './format.js';
+import { chainsDiffScript, diffScript, fullReplaceScript } from './format.js';
 import type { NftRunner } from './nft-runner.js';
 import { nftString } from './names.js';
 
@@ -145,6 +146,31 @@ export class NftApplier {
       return { mode: calls === 0 ? 'none' : 'incremental', calls };
     } catch {
       return this.#replaceOrFailClosed(this.#current, next, calls);
+    }
+  }
+
+  /**
+   * Like apply(), for a caller that knows `next` differs from what we last applied only in the rules of
+   * `chains` (a policy edit): sends just those chains without scanning the tables. Falls back to apply()
+   * when a named chain is missing from either side.
+   */
+  async applyChains(next: NftTable[], chains: ReadonlySet<string>): Promise<ApplyResult> {
+    const current = this.#current;
+    if (!current || current.length !== next.length || current.some((t, i) => t.family !== next[i]!.family)) return this.apply(next);
+    const parts = current.map((t, i) => chainsDiffScript(t, next[i]!, chains));
+    if (parts.some((p) => p === null)) return this.apply(next);
+    const script = parts.join('');
+    if (script === '') {
+      this.#current = next;
+      return { mode: 'none', calls: 0 };
+    }
+    this.#wroteSinceCheck = true;
+    try {
+      await this.#runner.run(script);
+      this.#current = next;
+      return { mode: 'incremental', calls: 1 };
+    } catch {
+      return this.#replaceOrFailClosed(this.#current, next, 1);
     }
   }
 

@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { NftSession } from './nft-session.js';
 
-/** Scripts up to this size go through the resident `nft -i` (libedit is slow on multi-megabyte lines). */
-const SESSION_MAX_SCRIPT = 64 * 1024;
+/** Scripts up to this size go through the resident `nft -i` (its libedit input reads one byte per syscall). */
+const SESSION_MAX_SCRIPT = 16 * 1024;
 
 export interface NftRunner {
   /** Run `script` with `nft -f -` (one atomic transaction). Rejects with nft's stderr on failure. */

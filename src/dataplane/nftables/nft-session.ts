@@ -13,6 +13,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { NftError } from './nft-runner.js';
 
+/** A transaction that takes longer than this is taken as a hung nft: the process is killed and restarted. */
+const TRANSACTION_TIMEOUT_MS = 60_000;
+/** nft keeps every line in its (libedit) history: start a fresh process after this many bytes. */
+const RECYCLE_AFTER_BYTES = 8 * 2 ** 20;
+
 interface Pending {
   marker: string;
   resolve: (stderr: string) => void;
@@ -35,6 +40,7 @@ export class NftSession {
   #buffer = '';
   #pending: Pending | undefined;
   #seq = 0;
+  #sent = 0;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(nftPath: string, netns: string | undefined) {
@@ -56,16 +62,21 @@ export class NftSession {
   }
 
   #start(): ChildProcessWithoutNullStreams {
-    const child = spawn(this.#command, this.#args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // HOME=/dev/null: nft reads and writes $HOME/.nft.history; this makes both fail quietly.
+    const child = spawn(this.#command, this.#args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: '/dev/null' } });
     this.#buffer = '';
+    this.#sent = 0;
     child.stdout.on('data', () => undefined);
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => {
+      // A closed process may still be flushing; only the current one's output counts.
+      if (this.#child !== child) return;
       this.#buffer += d;
       this.#scan();
     });
     const gone = (why: string): void => {
-      if (this.#child === child) this.#child = undefined;
+      if (this.#child !== child) return;
+      this.#child = undefined;
       const p = this.#pending;
       this.#pending = undefined;
       p?.reject(new NftError(`Cannot apply nftables transaction: nft -i ${why}: ${this.#buffer.trim().slice(0, 500)}`, this.#buffer));
@@ -109,16 +120,20 @@ export class NftSession {
     const marker = `calicosync${++this.#seq}`;
     this.#busy(child);
     try {
+      let timer: NodeJS.Timeout | undefined;
       const stderr = await new Promise<string>((resolve, reject) => {
         this.#pending = { marker, resolve, reject };
+        timer = setTimeout(() => child.kill('SIGKILL'), TRANSACTION_TIMEOUT_MS);
         child.stdin.write(`${line}\n${marker}\n`);
-      });
+      }).finally(() => clearTimeout(timer));
       // Warnings alone do not fail a transaction; any failure is reported as "Error: ...".
       if (/^Error:/m.test(stderr)) {
         throw new NftError(`Cannot apply nftables transaction: ${stderr.trim().split('\n').slice(0, 6).join(' | ')}`, stderr);
       }
     } finally {
-      if (this.#child === child) this.#idle(child);
+      this.#sent += line.length;
+      if (this.#child === child && this.#sent > RECYCLE_AFTER_BYTES) this.close();
+      else if (this.#child === child) this.#idle(child);
     }
   }
 }

@@ -81,3 +81,26 @@ test('a policy that cannot be rendered becomes a drop-everything chain (fail clo
   const chain = buildTable({ ...base, policies }, 'ip').chains.get('cali-pi-knp/x/allow-frontend')!;
   assert.deepEqual(chain.rules, ['drop comment "Policy knp/x/allow-frontend cannot be programmed: Cannot render protocol _bogus_: not a protocol name or number"']);
 });
+
+test('a "*" host endpoint sends neither lo nor workload traffic through untracked or pre-DNAT policy', () => {
+  const base = fixtureState();
+  const hep = base.hostEndpoints.get('node1-eth0')!;
+  const state: DataplaneState = { ...base, hostEndpoints: new Map([['node1-all', { ...hep, key: 'node1-all', interfaceName: '*' }]]) };
+  const t = buildTable(state, 'ip');
+  const only = (chain: string): string => t.chains.get(chain)!.rules.find((r) => r.includes('jump ') && r.includes('-cali-'))!;
+  for (const [chain, kw] of [['raw-PREROUTING', 'iifname'], ['raw-OUTPUT', 'oifname'], ['mangle-PREROUTING', 'iifname']] as const) {
+    assert.match(only(chain), new RegExp(`^${kw} != "lo" ${kw} != "cali\\*" jump `), chain);
+  }
+});
+
+test('a host endpoint whose only applyOnForward policy is staged gets no forward chain (forwarded traffic stays allowed)', () => {
+  const base = fixtureState();
+  const hep = base.hostEndpoints.get('node1-eth0')!;
+  const forwardTiers = [{ name: 'default', ingressPolicies: ['snp/x/staged-deny'], egressPolicies: ['snp/x/staged-deny'], defaultAction: 'Deny' as const }];
+  const state: DataplaneState = { ...base, hostEndpoints: new Map([['node1-eth0', { ...hep, forwardTiers }]]) };
+  const t = buildTable(state, 'ip');
+  assert.ok(!t.chains.has('cali-fhfw-eth0') && !t.chains.has('cali-thfw-eth0'));
+  assert.equal(t.maps.get('cali-from-hep-forward')!.elements.size, 0);
+  // Control: the fixture's real applyOnForward policy does get one.
+  assert.ok(buildTable(base, 'ip').chains.has('cali-fhfw-eth0'));
+});

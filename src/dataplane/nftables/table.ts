@@ -8,6 +8,7 @@ import type { DataplaneState, IPSetState, NftChain, NftMap, NftSet, NftTable } f
 import {
   CLEAR_ACCEPT_PASS,
   IF_ACCEPTED,
+  IF_NOT_ACCEPTED,
   TABLE_NAME,
   chainName,
   hostEndpointIfaceId,
@@ -112,8 +113,9 @@ function dependencyKey(tiers: TierInfo[], profileIds: string[], state: Dataplane
   return key;
 }
 
-function hasPolicies(tiers: TierInfo[], dir: 'ingress' | 'egress'): boolean {
-  return tiers.some((t) => (dir === 'ingress' ? t.ingressPolicies : t.egressPolicies).length > 0);
+/** Some policy is enforced for `dir` (staged ones are not; one we lack counts, so its chain fails closed). */
+function hasPolicies(tiers: TierInfo[], dir: 'ingress' | 'egress', state: DataplaneState): boolean {
+  return tiers.some((t) => (dir === 'ingress' ? t.ingressPolicies : t.egressPolicies).some((k) => state.policies.get(k)?.rules.staged !== true));
 }
 
 function workloadChains(ep: WorkloadEndpointInfo, state: DataplaneState, family: NftFamily): NftChain[] {
@@ -144,42 +146,54 @@ function hostEndpointChains(ep: HostEndpointInfo, state: DataplaneState, family:
   out.dispatch.push([HEP_FROM, fh], [HEP_TO, th]);
   // Forwarded traffic is only policed when some applyOnForward policy applies in that direction.
   const fwd = { ...normal, tiers: ep.forwardTiers, useProfiles: false } as const;
-  if (hasPolicies(ep.forwardTiers, 'ingress')) {
+  if (hasPolicies(ep.forwardTiers, 'ingress', state)) {
     const name = chainName('cali-fhfw-', id);
     out.chains.push(renderEndpointChain({ ...fwd, name, dir: 'ingress' }, state, family));
     out.dispatch.push([HEP_FROM_FWD, name]);
   }
-  if (hasPolicies(ep.forwardTiers, 'egress')) {
+  if (hasPolicies(ep.forwardTiers, 'egress', state)) {
     const name = chainName('cali-thfw-', id);
     out.chains.push(renderEndpointChain({ ...fwd, name, dir: 'egress' }, state, family));
     out.dispatch.push([HEP_TO_FWD, name]);
   }
   // Untracked (raw) and pre-DNAT (mangle) chains fall through to normal policy when nothing decides.
   const fallThrough = { profileIds: [] as string[], conntrack: false, endOfTierDrop: false, finalDrop: false, useProfiles: false } as const;
-  if (hasPolicies(ep.untrackedTiers, 'ingress')) {
+  if (hasPolicies(ep.untrackedTiers, 'ingress', state)) {
     out.rawIn = chainName('raw-cali-fh-', id);
-    out.chains.push(renderEndpointChain({ ...fallThrough, name: out.rawIn, dir: 'ingress', tiers: ep.untrackedTiers, layer: 'raw', failsafeChain: 'cali-failsafe-in' }, state, family));
+    out.chains.push(renderEndpointChain({ ...fallThrough, name: out.rawIn, dir: 'ingress', tiers: ep.untrackedTiers, layer: 'raw', failsafeChain: RAW_FAILSAFE_IN }, state, family));
   }
-  if (hasPolicies(ep.untrackedTiers, 'egress')) {
+  if (hasPolicies(ep.untrackedTiers, 'egress', state)) {
     out.rawOut = chainName('raw-cali-th-', id);
-    out.chains.push(renderEndpointChain({ ...fallThrough, name: out.rawOut, dir: 'egress', tiers: ep.untrackedTiers, layer: 'raw', failsafeChain: 'cali-failsafe-out' }, state, family));
+    out.chains.push(renderEndpointChain({ ...fallThrough, name: out.rawOut, dir: 'egress', tiers: ep.untrackedTiers, layer: 'raw', failsafeChain: RAW_FAILSAFE_OUT }, state, family));
   }
-  if (hasPolicies(ep.preDNATTiers, 'ingress')) {
+  if (hasPolicies(ep.preDNATTiers, 'ingress', state)) {
     out.mangleIn = chainName('mangle-cali-fh-', id);
     out.chains.push(renderEndpointChain({ ...fallThrough, name: out.mangleIn, dir: 'ingress', tiers: ep.preDNATTiers, layer: 'mangle', failsafeChain: 'cali-failsafe-in' }, state, family));
   }
   return out;
 }
 
-function failsafeChain(name: string, ports: DataplaneConfig['failsafeInboundHostPorts'], family: NftFamily, inbound: boolean): NftChain {
+// The raw table runs before conntrack, so its failsafe chains also pass the replies of the other
+// direction's failsafe connections (source port = the failsafe port); otherwise an untracked Deny would
+// drop them. Filter and mangle rely on conntrack for replies and use the plain chains.
+const RAW_FAILSAFE_IN = 'raw-cali-failsafe-in';
+const RAW_FAILSAFE_OUT = 'raw-cali-failsafe-out';
+
+type FailsafePorts = DataplaneConfig['failsafeInboundHostPorts'];
+
+/** `reverse`: ports whose replies to accept too (matched on the source port). */
+function failsafeChain(name: string, ports: FailsafePorts, family: NftFamily, inbound: boolean, reverse: FailsafePorts = []): NftChain {
   const rules: string[] = [];
   const addr = family === 'ip' ? 'ip' : 'ip6';
-  for (const p of ports) {
+  const add = (p: FailsafePorts[number], portKw: 'dport' | 'sport'): void => {
     const isV6Net = p.net?.includes(':');
-    if (p.net && isV6Net !== (family === 'ip6')) continue;
+    if (p.net && isV6Net !== (family === 'ip6')) return;
+    // The net names the peer: the source of inbound packets, the destination of outbound ones.
     const net = p.net ? `${addr} ${inbound ? 'saddr' : 'daddr'} ${p.net} ` : '';
-    rules.push(`${net}meta l4proto ${(p.protocol || 'tcp').toLowerCase()} th dport ${p.port} accept`);
-  }
+    rules.push(`${net}meta l4proto ${(p.protocol || 'tcp').toLowerCase()} th ${portKw} ${p.port} accept`);
+  };
+  for (const p of ports) add(p, 'dport');
+  for (const p of reverse) add(p, 'sport');
   return { name, rules };
 }
 
@@ -234,6 +248,7 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
     mapEntries.get(WL_FROM_DISPATCH)!.set(nftString(ep.interfaceName), `goto ${fw!.name}`);
   }
 
+  const prefixes = config.interfacePrefixes.length > 0 ? config.interfacePrefixes : ['cali'];
   const anyHep: Partial<Record<string, string>> = {};
   const rawIn: string[] = [];
   const rawOut: string[] = [];
@@ -246,14 +261,15 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
       if (ep.interfaceName === '*') anyHep[map] = chain;
       else mapEntries.get(map)!.set(iface, `goto ${chain}`);
     }
-    const match = (kw: string): string => (ep.interfaceName === '*' ? `${kw} != "lo"` : `${kw} ${iface}`);
+    // A `*` host endpoint covers every interface but lo and the workloads' (as the dispatch chains do).
+    const match = (kw: string): string =>
+      ep.interfaceName === '*' ? [`${kw} != "lo"`, ...prefixes.map((p) => `${kw} != ${nftString(`${p}*`)}`)].join(' ') : `${kw} ${iface}`;
     if (r.rawIn) rawIn.push(`${match('iifname')} jump ${r.rawIn}`);
     if (r.rawOut) rawOut.push(`${match('oifname')} jump ${r.rawOut}`);
     if (r.mangleIn) mangleIn.push(`${match('iifname')} jump ${r.mangleIn}`);
   }
 
   for (const [name, elements] of mapEntries) maps.set(name, { name, type: 'ifname : verdict', elements });
-  const prefixes = config.interfacePrefixes.length > 0 ? config.interfacePrefixes : ['cali'];
   add(dispatchChain(WL_TO_DISPATCH, 'oifname', prefixes, true));
   add(dispatchChain(WL_FROM_DISPATCH, 'iifname', prefixes, true));
   add(dispatchChain(HEP_FROM, 'iifname', prefixes, false, anyHep[HEP_FROM]));
@@ -262,6 +278,8 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
   add(dispatchChain(HEP_TO_FWD, 'oifname', prefixes, false, anyHep[HEP_TO_FWD]));
   add(failsafeChain('cali-failsafe-in', config.failsafeInboundHostPorts, family, true));
   add(failsafeChain('cali-failsafe-out', config.failsafeOutboundHostPorts, family, false));
+  if (rawIn.length > 0) add(failsafeChain(RAW_FAILSAFE_IN, config.failsafeInboundHostPorts, family, true, config.failsafeOutboundHostPorts));
+  if (rawOut.length > 0) add(failsafeChain(RAW_FAILSAFE_OUT, config.failsafeOutboundHostPorts, family, false, config.failsafeInboundHostPorts));
 
   const wlToHost: string[] = [];
   if (family === 'ip6') wlToHost.push('icmpv6 type { 130, 131, 132, 133, 135, 136 } accept');
@@ -271,20 +289,23 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
   wlToHost.push(`${action === 'Accept' ? 'accept' : action === 'Return' ? 'return' : 'drop'} ${actionComment}`);
   add({ name: 'cali-wl-to-host', rules: wlToHost });
 
-  const untrackedAccept = rawIn.length + rawOut.length > 0 ? [`${IF_ACCEPTED} ct state untracked accept`] : [];
+  const untrackedAccept = rawOut.length > 0 ? [`${IF_ACCEPTED} ct state untracked accept`] : [];
+  // A packet that untracked (raw) or pre-DNAT (mangle) policy allowed skips normal host endpoint policy
+  // on its way to the host, and the ingress forward policy when forwarded; workload policy still applies.
+  const preAccepted = rawIn.length + mangleIn.length > 0;
+  const alreadyAccepted = preAccepted ? [`${IF_ACCEPTED} accept comment ${nftString('Accepted by untracked or pre-DNAT policy')}`] : [];
   const accepted = `${IF_ACCEPTED} accept comment ${nftString('Policy explicitly accepted packet')}`;
   const perPrefix = (kw: string, verdict: string): string[] => prefixes.map((p) => `${kw} ${nftString(`${p}*`)} ${verdict}`);
   add({
     name: 'filter-INPUT',
     hook: { type: 'filter', hook: 'input', priority: 'filter' },
-    rules: [...untrackedAccept, ...perPrefix('iifname', 'jump cali-wl-to-host'), `jump ${HEP_FROM}`, accepted],
+    rules: [...perPrefix('iifname', 'jump cali-wl-to-host'), ...alreadyAccepted, `jump ${HEP_FROM}`, accepted],
   });
   add({
     name: 'filter-FORWARD',
     hook: { type: 'filter', hook: 'forward', priority: 'filter' },
     rules: [
-      ...untrackedAccept,
-      `jump ${HEP_FROM_FWD}`,
+      `${preAccepted ? `${IF_NOT_ACCEPTED} ` : ''}jump ${HEP_FROM_FWD}`,
       ...perPrefix('iifname', `jump ${WL_FROM_DISPATCH}`),
       ...perPrefix('oifname', `jump ${WL_TO_DISPATCH}`),
       `jump ${HEP_TO_FWD}`,
@@ -304,7 +325,7 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
     add({
       name: 'mangle-PREROUTING',
       hook: { type: 'filter', hook: 'prerouting', priority: 'mangle' },
-      rules: ['ct state established,related accept', ...mangleIn, `${IF_ACCEPTED} accept`],
+      rules: ['ct state established,related accept', `${IF_ACCEPTED} accept comment ${nftString('Accepted by untracked policy')}`, ...mangleIn, `${IF_ACCEPTED} accept`],
     });
   }
 
