@@ -19,6 +19,8 @@ export interface LabNetConfInputs {
   datastore: DatastoreConfig;
   /** Pod labels, passed as `args.cni.labels` (a runtime with the pod spec at hand does the same). */
   labels?: Record<string, string>;
+  /** The pod's service account (`args.cni.serviceAccountName`): label, field and `ksa.<ns>.<sa>` profile. */
+  serviceAccountName?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export function labNetworkConfig(inp: LabNetConfInputs): Record<string, unknown>
     mtu: 1500,
     ipam: { type: 'calico-ipam', assign_ipv4: 'true' },
     policy: { type: 'k8s' },
-    ...(labels.length > 0 ? { args: { cni: { labels } } } : {}),
+    args: { cni: { labels, ...(inp.serviceAccountName ? { serviceAccountName: inp.serviceAccountName } : {}) } },
   };
 }
 

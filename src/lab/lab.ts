@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Resource, WorkloadEndpoint } from '../api/types.js';
 import type { Datastore, DatastoreConfig } from '../datastore/types.js';
 import { NotFoundError } from '../lib/errors.js';
+import { serviceAccountProfile } from '../policy/labels.js';
 import { applyResource, deleteIfPresent } from './apply.js';
 import { CNI_ERR, type CniResult } from '../cni/types.js';
 import { cniAdd, cniDel, firstIPv4, LabCniError, labNetworkConfig, newContainerId, type PodCniCall } from './cni.js';
@@ -39,6 +40,8 @@ const KUBE_CONTROLLERS_MARKER = 'kube-controllers/main';
 /** GC pass interval: short, so a leakGracePeriod applied later takes effect within seconds. */
 export const KUBE_CONTROLLERS_INTERVAL = '1s';
 export const DEFAULT_SERVE = 'tcp:80,tcp:81,udp:80,udp:81';
+/** Every lab pod runs as its namespace's `default` service account. */
+const SERVICE_ACCOUNT = 'default';
 /** ADD attempts per pod when the plugin says "try again later". */
 const ADD_ATTEMPTS = 5;
 
@@ -214,7 +217,7 @@ export class Lab {
   #cniCall(p: LabPod, node: LabNode): PodCniCall {
     return {
       nodeNetns: node.netns, podNetns: p.netns, containerId: p.containerId!, namespace: p.namespace, pod: p.pod,
-      config: labNetworkConfig({ nodeName: node.name, datastore: this.#dsConfig, labels: p.labels }),
+      config: labNetworkConfig({ nodeName: node.name, datastore: this.#dsConfig, labels: p.labels, serviceAccountName: SERVICE_ACCOUNT }),
       env: this.#env,
     };
   }
@@ -260,7 +263,9 @@ export class Lab {
       });
       this.#save();
     }
-    await this.#completeEndpoint(p, ports.map((x) => ({ name: `serve-${x.port}-${x.protocol}`, protocol: x.protocol.toUpperCase(), port: x.port })));
+    // Only a serving pod has ports to add: a write from this process blocks its event loop while other
+    // pods' plugins hold the datastore, so pods without ports keep the plugin's endpoint as it is.
+    if (ports.length > 0) await this.#completeEndpoint(p, ports.map((x) => ({ name: `serve-${x.port}-${x.protocol}`, protocol: x.protocol.toUpperCase(), port: x.port })));
     return p;
   }
 
@@ -282,17 +287,27 @@ export class Lab {
     }
   }
 
-  /** One namespace profile per namespace, even when many pods of it are created at once. */
+  async #exists(key: { kind: string; name: string; namespace?: string }): Promise<boolean> {
+    try {
+      await this.#ds.get(key);
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** The namespace's and its default service account's profiles, once, even when many pods of it are created at once. */
   #ensureNamespaceProfile(namespace: string): Promise<void> {
     let pending = this.#namespaces.get(namespace);
     if (!pending) {
       pending = (async () => {
-        try {
-          await this.#ds.get({ kind: 'Profile', name: `kns.${namespace}` });
-        } catch (err) {
-          if (!(err instanceof NotFoundError)) throw err;
+        if (!(await this.#exists({ kind: 'Profile', name: `kns.${namespace}` }))) {
           await applyResource(this.#ds, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } } });
         }
+        // Kubernetes gives every namespace a `default` ServiceAccount; the plugin names its profile on the endpoint.
+        const sa = serviceAccountProfile({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SERVICE_ACCOUNT, namespace } });
+        if (!(await this.#exists({ kind: 'Profile', name: sa.metadata.name }))) await applyResource(this.#ds, sa);
       })();
       pending.catch(() => this.#namespaces.delete(namespace));
       this.#namespaces.set(namespace, pending);
@@ -308,13 +323,13 @@ export class Lab {
     const key = { kind: 'WorkloadEndpoint', namespace: p.namespace, name: p.workloadEndpoint };
     for (let attempt = 0; ; attempt++) {
       const cur = await this.#ds.get<WorkloadEndpoint>(key);
-      const spec = { ...cur.spec!, serviceAccountName: 'default' } as NonNullable<WorkloadEndpoint['spec']> & { ports?: unknown[] };
+      const spec = { ...cur.spec!, serviceAccountName: SERVICE_ACCOUNT } as NonNullable<WorkloadEndpoint['spec']> & { ports?: unknown[] };
       if (ports && ports.length > 0) spec.ports = ports;
       const labels = {
         ...p.labels,
         'projectcalico.org/namespace': p.namespace,
         'projectcalico.org/orchestrator': 'k8s',
-        'projectcalico.org/serviceaccount': 'default',
+        'projectcalico.org/serviceaccount': SERVICE_ACCOUNT,
       };
       try {
         await this.#ds.update({ ...cur, metadata: { ...cur.metadata, labels }, spec } as Resource);

@@ -86,7 +86,8 @@ test('kernel lab: 400 concurrent CNI ADDs on 4 nodes, ipam check clean, 400 DELs
     const p = pods.find((x) => x.workloadEndpoint === w.metadata.name)!;
     assert.deepEqual(w.spec!.ipNetworks, [`${p.ip}/32`], w.metadata.name);
     assert.equal(w.spec!.node, p.node);
-    assert.deepEqual(w.spec!.profiles, ['kns.x']);
+    assert.deepEqual(w.spec!.profiles, ['kns.x', 'ksa.x.default']);
+    assert.equal(w.metadata.labels?.['projectcalico.org/serviceaccount'], 'default');
     assert.equal(w.metadata.labels?.app, p.labels.app);
   }
   const kernelIPs: string[] = [];
