@@ -14,14 +14,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Resource, WorkloadEndpoint } from '../api/types.js';
 import type { Datastore, DatastoreConfig } from '../datastore/types.js';
-import { NotFoundError } from '../lib/errors.js';
-import { serviceAccountProfile } from '../policy/labels.js';
 import { applyResource, deleteIfPresent } from './apply.js';
 import { CNI_ERR, type CniResult } from '../cni/types.js';
 import { cniAdd, cniDel, firstIPv4, LabCniError, labNetworkConfig, newContainerId, type PodCniCall } from './cni.js';
 import { ensureDefaultPool } from './default-pool.js';
+import { completeEndpoint, ensureNamespaceProfiles } from './pod-objects.js';
 import { entryArgv } from './entry.js';
 import { deleteNetns, ipBatch, netnsExists, nsSysctl, runCommand } from './exec.js';
 import { hostVethName, nodeNetnsName, parsePodRef, podNetnsName, underlayNetnsName, workloadEndpointName } from './names.js';
@@ -265,7 +263,7 @@ export class Lab {
     }
     // Only a serving pod has ports to add: a write from this process blocks its event loop while other
     // pods' plugins hold the datastore, so pods without ports keep the plugin's endpoint as it is.
-    if (ports.length > 0) await this.#completeEndpoint(p, ports.map((x) => ({ name: `serve-${x.port}-${x.protocol}`, protocol: x.protocol.toUpperCase(), port: x.port })));
+    if (ports.length > 0) await completeEndpoint(this.#ds, p, SERVICE_ACCOUNT, ports.map((x) => ({ name: `serve-${x.port}-${x.protocol}`, protocol: x.protocol.toUpperCase(), port: x.port })));
     return p;
   }
 
@@ -287,58 +285,15 @@ export class Lab {
     }
   }
 
-  async #exists(key: { kind: string; name: string; namespace?: string }): Promise<boolean> {
-    try {
-      await this.#ds.get(key);
-      return true;
-    } catch (err) {
-      if (err instanceof NotFoundError) return false;
-      throw err;
-    }
-  }
-
   /** The namespace's and its default service account's profiles, once, even when many pods of it are created at once. */
   #ensureNamespaceProfile(namespace: string): Promise<void> {
     let pending = this.#namespaces.get(namespace);
     if (!pending) {
-      pending = (async () => {
-        if (!(await this.#exists({ kind: 'Profile', name: `kns.${namespace}` }))) {
-          await applyResource(this.#ds, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } } });
-        }
-        // Kubernetes gives every namespace a `default` ServiceAccount; the plugin names its profile on the endpoint.
-        const sa = serviceAccountProfile({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SERVICE_ACCOUNT, namespace } });
-        if (!(await this.#exists({ kind: 'Profile', name: sa.metadata.name }))) await applyResource(this.#ds, sa);
-      })();
+      pending = ensureNamespaceProfiles(this.#ds, namespace, SERVICE_ACCOUNT);
       pending.catch(() => this.#namespaces.delete(namespace));
       this.#namespaces.set(namespace, pending);
     }
     return pending;
-  }
-
-  /**
-   * What a Kubernetes datastore adds to the plugin's endpoint from the pod spec, which the plugin cannot
-   * read here: the named container ports and the service account (label and field). Labels are the pod's.
-   */
-  async #completeEndpoint(p: LabPod, ports?: Array<{ name: string; protocol: string; port: number }>): Promise<void> {
-    const key = { kind: 'WorkloadEndpoint', namespace: p.namespace, name: p.workloadEndpoint };
-    for (let attempt = 0; ; attempt++) {
-      const cur = await this.#ds.get<WorkloadEndpoint>(key);
-      const spec = { ...cur.spec!, serviceAccountName: SERVICE_ACCOUNT } as NonNullable<WorkloadEndpoint['spec']> & { ports?: unknown[] };
-      if (ports && ports.length > 0) spec.ports = ports;
-      const labels = {
-        ...p.labels,
-        'projectcalico.org/namespace': p.namespace,
-        'projectcalico.org/orchestrator': 'k8s',
-        'projectcalico.org/serviceaccount': SERVICE_ACCOUNT,
-      };
-      try {
-        await this.#ds.update({ ...cur, metadata: { ...cur.metadata, labels }, spec } as Resource);
-        return;
-      } catch (err) {
-        // Someone (Felix status, a re-ADD) wrote it meanwhile: read again.
-        if ((err as { code?: string }).code !== 'CALICO_ERR_CONFLICT' || attempt >= 5) throw err;
-      }
-    }
   }
 
   /** Replace a pod's own labels (the endpoint's Calico labels are kept). */
@@ -346,7 +301,7 @@ export class Lab {
     const p = this.pod(ref);
     p.labels = { ...labels };
     this.#save();
-    await this.#completeEndpoint(p);
+    await completeEndpoint(this.#ds, p, SERVICE_ACCOUNT);
   }
 
   /** Stop the workload, CNI DEL (releases the address, removes the veth and the endpoint), remove the sandbox. */

@@ -69,7 +69,6 @@ test('kernel lab: 400 concurrent CNI ADDs on 4 nodes, ipam check clean, 400 DELs
   let t0 = Date.now();
   const settled = await Promise.allSettled(specs.map((s) => lab.createPod(s)));
   const addMs = Date.now() - t0;
-  process.stderr.write(`ADD phase: ${addMs} ms, retries ${lab.addRetries}\n`);
   const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`${specs[i]!.ref}: ${(r.reason as Error).message}`] : []));
   assert.deepEqual(failed.slice(0, 5), [], `${failed.length} ADDs failed`);
   const pods = settled.map((r) => (r as PromiseFulfilledResult<LabPod>).value);
