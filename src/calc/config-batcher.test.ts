@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigBatcher, dataplaneConfigFromSpec, defaultDataplaneConfig } from './config-batcher.js';
+import { ConfigBatcher, dataplaneConfigFromSpec } from './config-batcher.js';
+import { defaultDataplaneConfig } from './dataplane-api.js';
 import type { DataplaneConfig } from './dataplane-api.js';
 
 const felix = (name: string, spec: Record<string, unknown>) => ({

@@ -9,9 +9,9 @@
  * It does not read any other kind.
  */
 import type { FelixConfigurationSpec, Resource } from '../api/types.js';
-import { DEFAULT_FAILSAFE_INBOUND_HOST_PORTS, DEFAULT_FAILSAFE_OUTBOUND_HOST_PORTS, type FailsafePort as Port } from '../api/felix-defaults.js';
+import type { FailsafePort as Port } from '../api/felix-defaults.js';
 import { parseGoDuration } from '../lib/duration.js';
-import type { ConfigCallbacks, DataplaneConfig } from './dataplane-api.js';
+import { defaultDataplaneConfig, type ConfigCallbacks, type DataplaneConfig } from './dataplane-api.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { SyncStatus, Update } from './types.js';
 
@@ -19,21 +19,6 @@ function secondsOf(text: string): number | undefined {
   const ms = parseGoDuration(text);
   return ms === undefined ? undefined : ms / 1000;
 }
-
-/** Felix's defaults from `config_params.go` for the fields the dataplane reads. */
-export function defaultDataplaneConfig(): DataplaneConfig {
-  return {
-    defaultEndpointToHostAction: 'Drop',
-    denyAction: 'Drop',
-    failsafeInboundHostPorts: DEFAULT_FAILSAFE_INBOUND_HOST_PORTS.map((p) => ({ ...p })),
-    failsafeOutboundHostPorts: DEFAULT_FAILSAFE_OUTBOUND_HOST_PORTS.map((p) => ({ ...p })),
-    interfacePrefixes: ['cali'],
-    logPrefix: 'calico-packet',
-    disableConntrackInvalidCheck: false,
-    refreshIntervalSeconds: 180,
-  };
-}
-
 
 /** The DataplaneConfig for a merged FelixConfiguration spec; problems go to `warn` and use defaults. */
 export function dataplaneConfigFromSpec(spec: FelixConfigurationSpec, warn: (field: string, message: string) => void): DataplaneConfig {

@@ -5,6 +5,7 @@
  * that reference them, policies and profiles before the endpoints that use them, and removals in
  * reverse. A driver may therefore apply them blindly, batching as it likes.
  */
+import { DEFAULT_FAILSAFE_INBOUND_HOST_PORTS, DEFAULT_FAILSAFE_OUTBOUND_HOST_PORTS } from '../api/felix-defaults.js';
 
 /** Kinds of IP set, as Felix names them. `ip-and-port` members look like `10.0.0.1,tcp:8080`. */
 export type IPSetType = 'ip' | 'net' | 'ip-and-port';
@@ -182,6 +183,20 @@ export interface ConfigCallbacks {
 }
 
 export type PipelineCallbacks = IPSetCallbacks & RulesCallbacks & EndpointCallbacks & RouteCallbacks & ConfigCallbacks;
+
+/** Felix's code defaults (config_params.go) for the fields the dataplane reads, used until config arrives. */
+export function defaultDataplaneConfig(): DataplaneConfig {
+  return {
+    defaultEndpointToHostAction: 'Drop',
+    denyAction: 'Drop',
+    failsafeInboundHostPorts: DEFAULT_FAILSAFE_INBOUND_HOST_PORTS.map((p) => ({ ...p })),
+    failsafeOutboundHostPorts: DEFAULT_FAILSAFE_OUTBOUND_HOST_PORTS.map((p) => ({ ...p })),
+    interfacePrefixes: ['cali'],
+    logPrefix: 'calico-packet',
+    disableConntrackInvalidCheck: false,
+    refreshIntervalSeconds: 180,
+  };
+}
 
 export function policyKey(id: PolicyID): string {
   return id.namespace ? `${id.kind}/${id.namespace}/${id.name}` : `${id.kind}/${id.name}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvariantError } from '../lib/errors.js';
-import { defaultDataplaneConfig } from './config-batcher.js';
+import { defaultDataplaneConfig } from './dataplane-api.js';
 import type { PipelineCallbacks, PolicyRules } from './dataplane-api.js';
 import { EventSequencer } from './event-sequencer.js';
 import { RecordingCallbacks } from './recording-callbacks.js';

@@ -10,7 +10,7 @@ export { Syncer, type SyncerCallbacks, type SyncerOptions } from './syncer.js';
 export { startCalcPipeline, type CalcPipeline, type CalcPipelineOptions } from './pipeline.js';
 export { EventSequencer } from './event-sequencer.js';
 export { RecordingCallbacks, ipSetIdsOfRules, type DataplaneSnapshot } from './recording-callbacks.js';
-export { defaultDataplaneConfig, dataplaneConfigFromSpec, ConfigBatcher } from './config-batcher.js';
+export { dataplaneConfigFromSpec, ConfigBatcher } from './config-batcher.js';
 export { convertRule, convertRules, namedPortIPSet, selectorIPSet, ruleId, type IPSetData } from './rule-convert.js';
 export { resolveTiers, PolicyResolver } from './policy-resolver.js';
 export { ActiveRulesCalculator, endpointId, type PolicyMatchListener } from './active-rules-calculator.js';

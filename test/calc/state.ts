@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { buildCalcGraph } from '../../src/calc/calc-graph.js';
-import { defaultDataplaneConfig } from '../../src/calc/config-batcher.js';
+import { defaultDataplaneConfig } from '../../src/calc/dataplane-api.js';
 import type { DataplaneConfig, HostEndpointInfo, IPPoolInfo, RouteInfo, TierInfo, WorkloadEndpointInfo } from '../../src/calc/dataplane-api.js';
 import { RecordingCallbacks, type DataplaneSnapshot } from '../../src/calc/recording-callbacks.js';
 import type { ResourceUpdate } from '../../src/calc/types.js';

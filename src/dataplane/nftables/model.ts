@@ -12,6 +12,7 @@ import type {
   PolicyRules,
   WorkloadEndpointInfo,
 } from '../../calc/dataplane-api.js';
+import { defaultDataplaneConfig } from '../../calc/dataplane-api.js';
 import type { NftFamily } from './names.js';
 
 export interface BaseChainHook {
@@ -72,39 +73,7 @@ export interface DataplaneState {
   ipPools: ReadonlyMap<string, IPPoolInfo>;
 }
 
-/** Felix's code defaults (felix/config/config_params.go), used until a FelixConfiguration arrives. */
-export function defaultDataplaneConfig(): DataplaneConfig {
-  return {
-    defaultEndpointToHostAction: 'Drop',
-    denyAction: 'Drop',
-    failsafeInboundHostPorts: [
-      { protocol: 'tcp', port: 22 },
-      { protocol: 'udp', port: 68 },
-      { protocol: 'tcp', port: 179 },
-      { protocol: 'tcp', port: 2379 },
-      { protocol: 'tcp', port: 2380 },
-      { protocol: 'tcp', port: 5473 },
-      { protocol: 'tcp', port: 6443 },
-      { protocol: 'tcp', port: 6666 },
-      { protocol: 'tcp', port: 6667 },
-    ],
-    failsafeOutboundHostPorts: [
-      { protocol: 'udp', port: 53 },
-      { protocol: 'udp', port: 67 },
-      { protocol: 'tcp', port: 179 },
-      { protocol: 'tcp', port: 2379 },
-      { protocol: 'tcp', port: 2380 },
-      { protocol: 'tcp', port: 5473 },
-      { protocol: 'tcp', port: 6443 },
-      { protocol: 'tcp', port: 6666 },
-      { protocol: 'tcp', port: 6667 },
-    ],
-    interfacePrefixes: ['cali'],
-    logPrefix: 'calico-packet',
-    disableConntrackInvalidCheck: false,
-    refreshIntervalSeconds: 180,
-  };
-}
+export { defaultDataplaneConfig };
 
 export function emptyDataplaneState(config: DataplaneConfig = defaultDataplaneConfig()): DataplaneState {
   return {
