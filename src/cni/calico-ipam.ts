@@ -4,4 +4,4 @@
  */
 import { runPlugin } from './plugin-main.js';
 
-await runPlugin('calico-ipam');
+void runPlugin('calico-ipam');

@@ -5,4 +5,4 @@
  */
 import { runPlugin } from './plugin-main.js';
 
-await runPlugin('calico');
+void runPlugin('calico');

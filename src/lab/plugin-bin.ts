@@ -1,6 +1,6 @@
 /**
  * Where the lab's `calico` CNI plugin binary comes from, the lab's counterpart of Calico's install-cni
- * step. Compiled, it is dist/src/cni/calico.js (already one bundled file, see scripts/bundle-cni.mjs).
+ * step. Compiled, it is dist/src/cni/calico.cjs (the bundle package.json's `bin` names, see scripts/bundle-cni.mjs).
  * Run from TypeScript, every plugin process under tsx costs ~1 CPU-second of loader work, which 100
  * concurrent ADDs per node cannot afford; so the lab bundles the current source once with esbuild (a
  * dev dependency, present whenever tsx is) into node_modules/.cache, where the plugin's external
@@ -11,8 +11,6 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const compiled = fileURLToPath(import.meta.url).endsWith('.js');
-/** Loaded lazily and never from the bundle, like the build script keeps them. */
-const EXTERNAL = ['better-sqlite3', 'yaml', 'pino', 'prom-client', 'commander'];
 
 let bundled: Promise<string> | undefined;
 
@@ -20,13 +18,11 @@ async function bundleFromSource(): Promise<string> {
   const entry = fileURLToPath(new URL('../cni/calico.ts', import.meta.url));
   const cacheDir = fileURLToPath(new URL('../../node_modules/.cache/calico-lab', import.meta.url));
   const { build } = await import('esbuild');
-  const out = await build({
-    entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    write: false, external: EXTERNAL, logLevel: 'warning',
-  });
+  const { pluginBundleOptions } = await import('../cni/bundle-options.js');
+  const out = await build({ ...pluginBundleOptions(entry, `${cacheDir}/calico.cjs`), write: false });
   const code = out.outputFiles[0]!.contents;
   // Named by content: parallel labs share identical builds, and a stale one is never run.
-  const file = `${cacheDir}/calico-${createHash('sha1').update(code).digest('hex').slice(0, 16)}.mjs`;
+  const file = `${cacheDir}/calico-${createHash('sha1').update(code).digest('hex').slice(0, 16)}.cjs`;
   if (!existsSync(file)) {
     mkdirSync(cacheDir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
@@ -38,7 +34,7 @@ async function bundleFromSource(): Promise<string> {
 
 /** argv prefix running the `calico` plugin with this host's node. */
 export async function calicoPluginArgv(): Promise<string[]> {
-  if (compiled) return [process.execPath, fileURLToPath(new URL('../cni/calico.js', import.meta.url))];
+  if (compiled) return [process.execPath, fileURLToPath(new URL('../cni/calico.cjs', import.meta.url))];
   bundled ??= bundleFromSource();
   return [process.execPath, await bundled];
 }

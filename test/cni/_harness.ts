@@ -73,15 +73,21 @@ export function inHost(host: string, argv: string[]): string[] {
   return ['nsenter', `--net=${netnsPath(host)}`, ...argv];
 }
 
-/** Our plugin's argv: compiled JS when available, else through tsx. */
+/** The shipped plugin (package.json `bin`): the bundle in dist/ when built. */
+function shippedPlugin(bin: 'calico' | 'calico-ipam'): string {
+  return repoPath('dist/src/cni', `${bin}.cjs`);
+}
+
+/** Our plugin's argv: the shipped bundle when the tests run compiled, else the source through tsx. */
 export function calicoArgv(bin: 'calico' | 'calico-ipam' = 'calico'): string[] {
-  return nodeCommand(`src/cni/${bin}`);
+  const argv = nodeCommand(`src/cni/${bin}`);
+  return argv[argv.length - 1]!.endsWith('.js') ? [process.execPath, shippedPlugin(bin)] : argv;
 }
 
 /** Same, but prefer dist/ (for the bench: measuring tsx's compile time would be meaningless). */
 export function calicoArgvCompiled(bin: 'calico' | 'calico-ipam' = 'calico'): string[] {
-  const js = repoPath('dist/src/cni', `${bin}.js`);
-  return existsSync(js) ? [process.execPath, js] : calicoArgv(bin);
+  const cjs = shippedPlugin(bin);
+  return existsSync(cjs) ? [process.execPath, cjs] : calicoArgv(bin);
 }
 
 export interface TestDatastore {
