@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { Resource } from '../../src/api/types.js';
 import { policyTraceCommand } from '../../src/cli/commands/policy-trace.js';
 import { buildSnapshot, evaluate, type Packet } from '../../src/policy/index.js';
-import type { CliContext } from '../../src/cli/types.js';
+import { runCommandInProcess } from '../helpers/in-process-cli.js';
 import type { Datastore } from '../../src/datastore/types.js';
 import { runCommand } from '../../src/lab/exec.js';
 import { sleep } from './_lab.js';
@@ -107,19 +107,9 @@ export interface TraceVerdict {
 
 /** `calicoctl policy trace --from <from> --to <to> -p <proto> --port <port> -o json`, in-process, on the lab's datastore. */
 export async function trace(ds: Datastore, from: string, to: string, protocol: 'tcp' | 'udp', port: number, srcPort?: number): Promise<TraceVerdict> {
-  let stdout = '';
-  let stderr = '';
-  const ctx: CliContext = {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    datastore: async () => ds,
-    datastoreConfig: { type: 'embedded', dataDir: '/nonexistent' },
-    readStdin: async () => '',
-    env: {},
-  };
   const argv = ['--from', from, '--to', to, '--protocol', protocol, '--port', String(port), '-o', 'json'];
   if (srcPort !== undefined) argv.push('--src-port', String(srcPort));
-  const code = await policyTraceCommand.run(argv, ctx);
+  const { code, stdout, stderr } = await runCommandInProcess(policyTraceCommand, argv, ds);
   assert.equal(code, 0, `policy trace ${argv.join(' ')} failed: ${stderr}`);
   const r = JSON.parse(stdout) as { allowed: boolean; ingress?: { decidedBy: { message: string } }; egress?: { decidedBy: { message: string } } };
   const decided = r.ingress ?? r.egress;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { convertToCalico } from '../../src/api/k8s.js';
 import type { Resource } from '../../src/api/types.js';
 import { policyTraceCommand } from '../../src/cli/commands/policy-trace.js';
-import type { CliContext } from '../../src/cli/types.js';
+import { runCommandInProcess, type Captured } from '../helpers/in-process-cli.js';
 import { openEmbeddedDatastore } from '../../src/datastore/index.js';
 import type { Datastore } from '../../src/datastore/types.js';
 import { netpolBaseResources, netpolCases, netpolPods } from '../netpol/cases.js';
@@ -26,29 +26,12 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run the command in-process against a datastore holding `resources`. */
 async function runTrace(sub: string, resources: Resource[], argv: string[]): Promise<Captured> {
   const ds: Datastore = await openEmbeddedDatastore({ dataDir: join(dir, sub) });
   try {
     for (const r of resources) await ds.create(convertToCalico(structuredClone(r)));
-    let stdout = '';
-    let stderr = '';
-    const ctx: CliContext = {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      datastore: async () => ds,
-      datastoreConfig: { type: 'embedded', dataDir: join(dir, sub) },
-      readStdin: async () => '',
-      env: {},
-    };
-    const code = await policyTraceCommand.run(argv, ctx);
-    return { code, stdout, stderr };
+    return await runCommandInProcess(policyTraceCommand, argv, ds);
   } finally {
     await ds.close();
   }
