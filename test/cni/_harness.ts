@@ -57,7 +57,7 @@ export class NetnsSet {
 
 /**
  * A "host" netns as Calico's proxy-ARP trick needs it: a default route out of some other
- * interface (here a dummy-free veth stub to nowhere), else the pod's ARP for 169.254.1.1 is never answered.
+ * interface (here a veth whose far end goes nowhere), else the pod's ARP for 169.254.1.1 is never answered.
  */
 export function prepareHost(ns: string): void {
   nsExec(ns, ['ip', 'link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 'up1']);

@@ -349,7 +349,7 @@ test('20 ADDs at once on one pool: distinct addresses, all released by DEL', { t
 });
 
 test('host links are gone after the suite', () => {
-  // Sanity of our own cleanup: only the stub uplink may remain in the host netns.
+  // Sanity of our own cleanup: only the placeholder uplink may remain in the host netns.
   const links = sh(['ip', '-n', host, '-br', 'link']).split('\n').filter((l) => l.startsWith('cali'));
   assert.deepEqual(links, []);
 });
