@@ -13,8 +13,7 @@
 import { kindInfo } from './kinds.js';
 import type { Resource, Rule } from './types.js';
 import { parseCIDR } from './net.js';
-import { ORCHESTRATOR_LABEL } from './k8s.js';
-import { NAMESPACE_LABEL } from './validate/endpoints.js';
+import { LABEL_NAMESPACE, LABEL_ORCHESTRATOR } from './labels.js';
 
 export const DEFAULT_TIER = 'default';
 export const TIER_LABEL = 'projectcalico.org/tier';
@@ -151,8 +150,8 @@ function setWorkloadEndpointLabels(r: Resource, spec: Obj): void {
   const labels: unknown = r.metadata.labels ?? {};
   // Labels of the wrong type are left for validation to report.
   if (!isObj(labels)) return;
-  labels[NAMESPACE_LABEL] = r.metadata.namespace ?? '';
-  labels[ORCHESTRATOR_LABEL] = typeof spec['orchestrator'] === 'string' ? spec['orchestrator'] : '';
+  labels[LABEL_NAMESPACE] = r.metadata.namespace ?? '';
+  labels[LABEL_ORCHESTRATOR] = typeof spec['orchestrator'] === 'string' ? spec['orchestrator'] : '';
   r.metadata.labels = labels as Record<string, string>;
 }
 

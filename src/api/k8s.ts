@@ -23,6 +23,7 @@ import {
   type Resource,
   type Rule,
 } from './types.js';
+import { LABEL_NAME, LABEL_ORCHESTRATOR, NAMESPACE_LABEL_PREFIX, NAMESPACE_PROFILE_PREFIX } from './labels.js';
 import { formatCIDR, parseCIDR } from './net.js';
 import { isDNSLabel } from './validate/common.js';
 import { validateK8sNetworkPolicy } from './validate/k8s.js';
@@ -31,11 +32,8 @@ export const K8S_NETWORK_POLICY_API_VERSION = 'networking.k8s.io/v1';
 export const K8S_CORE_API_VERSION = 'v1';
 /** Name prefix of a converted k8s NetworkPolicy (≤3.31 naming, which our datastore keeps). */
 export const K8S_NETWORK_POLICY_NAME_PREFIX = 'knp.default.';
-export const NAMESPACE_PROFILE_PREFIX = 'kns.';
-export const NAMESPACE_LABEL_PREFIX = 'pcns.';
-export const NAME_LABEL = 'projectcalico.org/name';
+export { NAMESPACE_LABEL_PREFIX, NAMESPACE_PROFILE_PREFIX };
 export const K8S_NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-export const ORCHESTRATOR_LABEL = 'projectcalico.org/orchestrator';
 /** Order Calico gives every converted k8s NetworkPolicy. */
 export const K8S_NETWORK_POLICY_ORDER = 1000;
 
@@ -72,7 +70,7 @@ export function namespaceToProfile(ns: Resource): Resource {
   // The Kubernetes API server labels every namespace with its own name (since 1.21); so do we.
   const nsLabels = { ...(ns.metadata.labels ?? {}), [K8S_NAMESPACE_NAME_LABEL]: name };
   for (const [k, v] of Object.entries(nsLabels)) labelsToApply[NAMESPACE_LABEL_PREFIX + k] = v;
-  labelsToApply[NAMESPACE_LABEL_PREFIX + NAME_LABEL] = name;
+  labelsToApply[NAMESPACE_LABEL_PREFIX + LABEL_NAME] = name;
   const metadata: Resource['metadata'] = { name: NAMESPACE_PROFILE_PREFIX + name };
   if (ns.metadata.uid !== undefined) metadata.uid = ns.metadata.uid;
   if (ns.metadata.creationTimestamp !== undefined) metadata.creationTimestamp = ns.metadata.creationTimestamp;
@@ -121,7 +119,7 @@ export function k8sNetworkPolicyToCalico(np: Resource): Resource {
  * an empty namespace selector means every namespace (`all()`); undefined gives '' for namespaces.
  */
 export function k8sSelectorToCalico(s: K8sLabelSelector | undefined, type: 'pod' | 'namespace'): string {
-  const terms: string[] = type === 'pod' ? [`${ORCHESTRATOR_LABEL} == 'k8s'`] : [];
+  const terms: string[] = type === 'pod' ? [`${LABEL_ORCHESTRATOR} == 'k8s'`] : [];
   if (s === undefined || s === null) return terms.join(' && ');
   const labels = s.matchLabels ?? {};
   const exprs = s.matchExpressions ?? [];

@@ -54,7 +54,6 @@ const WRITE_VERBS: Record<string, WriteVerb> = {
   replace: { verb: 'replace', past: 'replaced', hit: 'Hit error', bare: true },
 };
 
-
 /**
  * Print the outcome of create/apply/replace and return the exit code.
  * @example reportWrite('apply', results, ctx) // prints "Successfully applied 3 resource(s)"
@@ -62,12 +61,8 @@ const WRITE_VERBS: Record<string, WriteVerb> = {
 export function reportWrite(verbName: 'apply' | 'create' | 'replace', r: CommandResults, ctx: CliContext): number {
   const v = WRITE_VERBS[verbName] as WriteVerb;
   const kind = r.singleKind;
-  if (r.fileInvalid) return fail(ctx, `Failed to execute command: ${r.err?.message ?? ''}`);
-  if (r.numResources === 0) {
-    if (r.err !== undefined) return fail(ctx, r.err.message);
-    ctx.stdout('No resources specified\n');
-    return 0;
-  }
+  const early = reportNothingDone(r, ctx, 'Failed');
+  if (early !== undefined) return early;
   if (r.numHandled === 0) {
     const errs = formatErrors(r.resErrs, v.bare);
     if (r.numResources === 1) return fail(ctx, `Failed to ${v.verb} '${kind}' resource:${errs}`);
@@ -93,12 +88,8 @@ export function reportWrite(verbName: 'apply' | 'create' | 'replace', r: Command
 /** Outcome of delete: successes are reported even when some resources failed. */
 export function reportDelete(r: CommandResults, ctx: CliContext): number {
   const kind = r.singleKind;
-  if (r.fileInvalid) return fail(ctx, `Failed to execute command: ${r.err?.message ?? ''}`);
-  if (r.numResources === 0) {
-    if (r.err !== undefined) return fail(ctx, r.err.message);
-    ctx.stdout('No resources specified\n');
-    return 0;
-  }
+  const early = reportNothingDone(r, ctx, 'Failed');
+  if (early !== undefined) return early;
   if (r.err !== undefined) return fail(ctx, `Hit error: ${r.err.message}`);
   if (r.numHandled > 0) {
     ctx.stdout(
@@ -118,12 +109,8 @@ export function reportDelete(r: CommandResults, ctx: CliContext): number {
 /** Outcome of validate (calicoctl's lower-case messages). */
 export function reportValidate(r: CommandResults, ctx: CliContext): number {
   const kind = r.singleKind;
-  if (r.fileInvalid) return fail(ctx, `failed to execute command: ${r.err?.message ?? ''}`);
-  if (r.numResources === 0) {
-    if (r.err !== undefined) return fail(ctx, r.err.message);
-    ctx.stdout('No resources specified\n');
-    return 0;
-  }
+  const early = reportNothingDone(r, ctx, 'failed');
+  if (early !== undefined) return early;
   const errs = formatErrors(r.resErrs);
   if (r.numHandled === 0) {
     if (r.numResources === 1) return fail(ctx, `failed to validate '${kind}' resource:${errs}`);
@@ -144,6 +131,19 @@ export function reportValidate(r: CommandResults, ctx: CliContext): number {
       : `Partial success: validated the first ${r.numHandled} out of ${r.numResources} resources:\n`,
   );
   return fail(ctx, `hit error(s):${errs}`);
+}
+
+/**
+ * The outcomes every verb reports alike: the input could not be read, or it held no resources.
+ * Returns the exit code, or undefined when there were resources to handle. (calicoctl's validate
+ * writes "failed" in lower case where the other verbs write "Failed".)
+ */
+function reportNothingDone(r: CommandResults, ctx: CliContext, failed: 'Failed' | 'failed'): number | undefined {
+  if (r.fileInvalid) return fail(ctx, `${failed} to execute command: ${r.err?.message ?? ''}`);
+  if (r.numResources > 0) return undefined;
+  if (r.err !== undefined) return fail(ctx, r.err.message);
+  ctx.stdout('No resources specified\n');
+  return 0;
 }
 
 /** Print an error line to stderr and return exit code 1. */

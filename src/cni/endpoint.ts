@@ -2,12 +2,10 @@
  * The WorkloadEndpoint a successful ADD records for a pod (pure).
  */
 import { API_VERSION, type WorkloadEndpoint } from '../api/types.js';
+import { LABEL_NAMESPACE, LABEL_ORCHESTRATOR, LABEL_SERVICE_ACCOUNT } from '../api/labels.js';
 import type { NetConf } from './netconf.js';
 import type { WorkloadIDs } from './names.js';
 
-export const LABEL_NAMESPACE = 'projectcalico.org/namespace';
-export const LABEL_ORCHESTRATOR = 'projectcalico.org/orchestrator';
-export const LABEL_SERVICE_ACCOUNT = 'projectcalico.org/serviceaccount';
 
 export interface EndpointInputs {
   ids: WorkloadIDs;

@@ -2,6 +2,7 @@
  * Typed access to the IPAM objects and the configuration AutoAssign reads, over the Datastore
  * contract. Every write here is a single compare-and-swap; retry loops live with the callers.
  */
+import { LABEL_NAME, NAMESPACE_LABEL_PREFIX, NAMESPACE_PROFILE_PREFIX } from '../api/labels.js';
 import type { CalicoNode, IPAMConfiguration, IPPool, IPReservation, Profile, Resource } from '../api/types.js';
 import type { Datastore } from '../datastore/types.js';
 import { CalicoError, type ErrorCode } from '../lib/errors.js';
@@ -181,9 +182,9 @@ export class IPAMStore {
    * labelsToApply, the prefix stripped here).
    */
   async namespaceLabels(namespace: string): Promise<Record<string, string>> {
-    const p = await this.#getOrUndefined<Profile>('Profile', `kns.${namespace}`);
-    const out: Record<string, string> = { 'projectcalico.org/name': namespace };
-    for (const [k, v] of Object.entries(p?.spec?.labelsToApply ?? {})) out[k.startsWith('pcns.') ? k.slice(5) : k] = v;
+    const p = await this.#getOrUndefined<Profile>('Profile', `${NAMESPACE_PROFILE_PREFIX}${namespace}`);
+    const out: Record<string, string> = { [LABEL_NAME]: namespace };
+    for (const [k, v] of Object.entries(p?.spec?.labelsToApply ?? {})) out[k.startsWith(NAMESPACE_LABEL_PREFIX) ? k.slice(NAMESPACE_LABEL_PREFIX.length) : k] = v;
     return out;
   }
 }

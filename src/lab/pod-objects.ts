@@ -3,6 +3,7 @@
  * the namespace's and service account's profiles, and the pod-spec details (named ports, service
  * account) a Kubernetes datastore adds to the endpoint the CNI plugin writes.
  */
+import { LABEL_NAMESPACE, LABEL_ORCHESTRATOR, LABEL_SERVICE_ACCOUNT } from '../api/labels.js';
 import type { Resource, WorkloadEndpoint } from '../api/types.js';
 import type { Datastore } from '../datastore/types.js';
 import { NotFoundError } from '../lib/errors.js';
@@ -48,9 +49,9 @@ export async function completeEndpoint(ds: Datastore, p: LabPod, serviceAccount:
     if (ports && ports.length > 0) spec.ports = ports;
     const labels = {
       ...p.labels,
-      'projectcalico.org/namespace': p.namespace,
-      'projectcalico.org/orchestrator': 'k8s',
-      'projectcalico.org/serviceaccount': serviceAccount,
+      [LABEL_NAMESPACE]: p.namespace,
+      [LABEL_ORCHESTRATOR]: 'k8s',
+      [LABEL_SERVICE_ACCOUNT]: serviceAccount,
     };
     try {
       await ds.update({ ...cur, metadata: { ...cur.metadata, labels }, spec } as Resource);

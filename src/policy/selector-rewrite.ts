@@ -10,15 +10,19 @@ import {
   selectorFromNode,
   type SelectorNode,
 } from '../selector/index.js';
+import { LABEL_NAMESPACE, LABEL_SERVICE_ACCOUNT, NAMESPACE_LABEL_PREFIX, SERVICE_ACCOUNT_LABEL_PREFIX } from '../api/labels.js';
 
-export const LABEL_NAMESPACE = 'projectcalico.org/namespace';
-export const LABEL_ORCHESTRATOR = 'projectcalico.org/orchestrator';
-export const LABEL_SERVICE_ACCOUNT = 'projectcalico.org/serviceaccount';
-export const LABEL_NAME = 'projectcalico.org/name';
-export const NAMESPACE_LABEL_PREFIX = 'pcns.';
-export const SERVICE_ACCOUNT_LABEL_PREFIX = 'pcsa.';
-export const NAMESPACE_PROFILE_PREFIX = 'kns.';
-export const SERVICE_ACCOUNT_PROFILE_PREFIX = 'ksa.';
+// Re-exported so the policy model's users find them here too.
+export {
+  LABEL_NAMESPACE,
+  LABEL_ORCHESTRATOR,
+  LABEL_SERVICE_ACCOUNT,
+  LABEL_NAME,
+  NAMESPACE_LABEL_PREFIX,
+  SERVICE_ACCOUNT_LABEL_PREFIX,
+  NAMESPACE_PROFILE_PREFIX,
+  SERVICE_ACCOUNT_PROFILE_PREFIX,
+} from '../api/labels.js';
 
 interface RewriteOptions {
   prefix: string;

@@ -1,6 +1,7 @@
 /**
  * HostEndpoint, WorkloadEndpoint, NetworkSet and GlobalNetworkSet (hostendpoint.go, workloadendpoint, networkset.go).
  */
+import { LABEL_NAMESPACE } from '../labels.js';
 import type { Resource } from '../types.js';
 import { checkCIDR, checkEnum, checkIP, checkName, checkPort } from './common.js';
 import { at, fail, isObject, isSet, type Errors } from './field-errors.js';
@@ -8,8 +9,6 @@ import { at, fail, isObject, isSet, type Errors } from './field-errors.js';
 const ENDPOINT_PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 const NAMED_PORT_RE = /^[a-zA-Z0-9_.-]{1,128}$/;
 const MAC_RE = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
-/** Label refused on network sets: Calico sets it itself to mark a set's namespace. */
-export const NAMESPACE_LABEL = 'projectcalico.org/namespace';
 
 function isInterfaceName(s: string): boolean {
   return s.length > 0 && s.length <= 15 && !/[\s/:]/.test(s) && s !== '.' && s !== '..';
@@ -103,7 +102,7 @@ export function validateNetworkSet(r: Resource, errs: Errors): void {
   const nets = spec['nets'];
   if (Array.isArray(nets)) nets.forEach((n, i) => checkCIDR(n, at('spec.nets', i), errs, { allowIP: true }));
   const labels = r.metadata?.labels;
-  if (isObject(labels) && NAMESPACE_LABEL in labels) {
-    fail(errs, `metadata.labels[${NAMESPACE_LABEL}]`, `the label ${NAMESPACE_LABEL} is reserved for Calico's use`);
+  if (isObject(labels) && LABEL_NAMESPACE in labels) {
+    fail(errs, `metadata.labels[${LABEL_NAMESPACE}]`, `the label ${LABEL_NAMESPACE} is reserved for Calico's use`);
   }
 }
