@@ -4,10 +4,10 @@
  *
  * Hold points (see holdPoint): after-datastore, after-ipam, after-wiring, after-wep.
  */
-import { randomBytes } from 'node:crypto';
 import type { WorkloadEndpoint } from '../api/types.js';
 import type { Datastore } from '../datastore/types.js';
 import type { IPAMClient } from '../ipam/ipam-client.js';
+import { randomBytes } from '../lib/random.js';
 import { datastoreReady, openCniDatastore } from './datastore.js';
 import { buildWorkloadEndpoint } from './endpoint.js';
 import { holdPoint } from './errors.js';

@@ -18,6 +18,9 @@ export function pluginBundleOptions(entry: string, outfile: string): BuildOption
     format: 'cjs',
     target: 'node20',
     external: ['yaml', 'pino', 'prom-client', 'commander'],
+    // `import()` of those becomes require(): the launcher compiles the bundle as a vm.Script, where a
+    // real dynamic import needs an experimental loader hook (see code-cache.ts).
+    supported: { 'dynamic-import': false },
     // The sources are ES modules; the few `import.meta.url` uses become the bundle's own file URL.
     define: { 'import.meta.url': '__calicoBundleUrl' },
     banner: { js: "const __calicoBundleUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -21,7 +21,8 @@ export class IpBatchSession {
   /** @param argv e.g. ['ip'] or ['nsenter', '--net=/run/netns/p1', 'ip']; `-batch -` is appended. */
   constructor(argv: string[], what: string) {
     this.#what = what;
-    this.#child = spawn(argv[0]!, [...argv.slice(1), '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // ip and nsenter need nothing from our environment but PATH; copying all of it costs ~0.5 ms per spawn.
+    this.#child = spawn(argv[0]!, [...argv.slice(1), '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
     this.#child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       this.#stdout += d;
       this.#wake();

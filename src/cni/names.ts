@@ -2,7 +2,7 @@
  * Calico's names for one pod attachment: WorkloadEndpoint name, host-side veth, IPAM handles.
  * Pure.
  */
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '../lib/sha1.js';
 import { CNI_ERR, CniError, type CniEnv } from './types.js';
 
 /** Felix's default FELIX_INTERFACEPREFIX. */
@@ -45,7 +45,7 @@ export function workloadEndpointName(node: string, orchestrator: string, workloa
  * @example hostVethName('default', 'web-0') // 'cali' + 11 hex
  */
 export function hostVethName(namespace: string, pod: string, prefix = DEFAULT_INTERFACE_PREFIX): string {
-  return prefix + createHash('sha1').update(`${namespace}.${pod}`).digest('hex').slice(0, 11);
+  return prefix + sha1Hex(`${namespace}.${pod}`).slice(0, 11);
 }
 
 /** Everything DEL/ADD/CHECK need to name this attachment. */

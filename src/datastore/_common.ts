@@ -8,10 +8,10 @@
  * (`[namespace/]name`, byte-wise). A namespace filter on a cluster-scoped kind is ignored by list and watch; a
  * watch with a namespace and no kind sees only namespaced kinds in that namespace.
  */
-import { randomUUID } from 'node:crypto';
 import type { Resource } from '../api/types.js';
 import { isNamespacedKind } from '../api/types.js';
 import { ValidationError, type FieldError } from '../lib/errors.js';
+import { randomUUID } from '../lib/random.js';
 import { isKnownKind } from './keys.js';
 import type { ListOptions, ResourceKey, Watch, WatchEvent, WatchOptions } from './types.js';
 

@@ -14,8 +14,8 @@
  * - better-sqlite3 is imported on open, never at module load.
  */
 import { existsSync, mkdirSync, watch as watchFile, type FSWatcher } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Resource } from '../api/types.js';
 import { isNamespacedKind } from '../api/types.js';
@@ -79,19 +79,24 @@ function decode<R extends Resource>(row: ResourceRow): R {
 
 let addonPath: string | null | undefined;
 
+const ADDON = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+
 /**
  * Where better-sqlite3's compiled addon is, for its `nativeBinding` option. Without it better-sqlite3
- * finds the addon through the `bindings` package (a stack trace and a dozen path probes), which is
- * on the start-up path of every short-lived process (each CNI ADD/DEL). null: not in the usual
- * place (e.g. a Debug build), so let better-sqlite3 look for it itself.
+ * finds the addon through the `bindings` package (a stack trace and a dozen path probes); and Node's
+ * own resolver (package.json reads, realpath) costs ~1.3 ms. Both sit on the start-up path of every
+ * short-lived process (each CNI ADD/DEL), so look in the node_modules folders above this file, as
+ * the resolver would. null: not there (e.g. a Debug build), so let better-sqlite3 look for it itself.
  */
 function sqliteAddonPath(): string | null {
   if (addonPath !== undefined) return addonPath;
-  try {
-    const file = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3')), '..', 'build', 'Release', 'better_sqlite3.node');
-    addonPath = existsSync(file) ? file : null;
-  } catch {
-    addonPath = null;
+  addonPath = null;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ADDON))) {
+      addonPath = join(dir, ADDON);
+      break;
+    }
+    if (dirname(dir) === dir) break;
   }
   return addonPath;
 }

@@ -3,7 +3,7 @@
  * queue, per-ordinal sequence numbers and owner attributes. Functions mutate the spec they are given;
  * callers hand in a copy read from the datastore and write it back with compare-and-swap.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../lib/lazy-crypto.js';
 import { type CIDR, type IPAddr, cidrSize, formatCIDR, formatIP, parseCIDR } from './ip.js';
 import type { AllocationAttribute, IPAMBlockSpec } from './types.js';
 
@@ -16,7 +16,7 @@ export function blockName(cidr: string): string {
 export function affinityName(host: string, cidr: string): string {
   const name = `${host}-${blockName(cidr)}`;
   if (name.length <= 253) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 11);
+  const hash = nodeCrypto().createHash('sha256').update(name).digest('hex').slice(0, 11);
   return `${name.slice(0, 253 - 12)}-${hash}`;
 }
 

@@ -3,7 +3,7 @@
  * object the rest of the system holds. A selector's identity is its canonical text; `uniqueId()`
  * hashes that text, so equivalent spellings share one ID (and so one IP set).
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../lib/lazy-crypto.js';
 import { evaluateNode, nodeToString, prefixNodeLabels, type Labels, type SelectorNode } from './ast.js';
 import { nodeLabelRestrictions, type LabelRestrictions } from './label-restrictions.js';
 import { parseSelectorNode } from './parser.js';
@@ -33,7 +33,7 @@ export interface Selector {
  * ```
  */
 export function makeUniqueId(prefix: string, content: string): string {
-  return `${prefix}:${createHash('sha224').update(`${prefix}:${content}`, 'utf8').digest('base64url')}`;
+  return `${prefix}:${nodeCrypto().createHash('sha224').update(`${prefix}:${content}`, 'utf8').digest('base64url')}`;
 }
 
 /** Own-property lookup, so labels named `constructor` or `__proto__` behave like any other. */
