@@ -1,171 +1,32 @@
 /**
  * Felix (nftables dataplane) figures, as JSON:
- * - policy_change_ms: datastore write of one policy → kernel programmed (nft transaction done), with 1,000
- *   local endpoints and 5,000 policies, through the real syncer → calc graph → driver → `nft` in a netns
- *   (in-process memory datastore; routes are left out because the endpoints' interfaces do not exist).
- *   Target p99 ≤ 10 ms. Small transactions go through one resident `nft -i` (FELIX_BENCH_NFT_SESSION=0: a
+ * - policy_change_ms: datastore write of one policy → kernel programmed, with 1,000 local endpoints and
+ *   5,000 policies, through the real syncer → calc graph → driver → kernel, in a process of its own inside
+ *   a fresh netns (felix-policy.ts; in-process memory datastore; routes are left out because the
+ *   endpoints' interfaces do not exist). Target p99 ≤ 10 ms. Policy edits go over our nf_tables netlink
+ *   socket (FELIX_BENCH_NETLINK=0: through the resident `nft -i` instead; FELIX_BENCH_NFT_SESSION=0: a
  *   fresh `nft -f` each). `baseline` is measured in the same run, after each change: the same transaction
  *   through a fresh `nft -f`, and the full render + table diff the driver did before its policy-edit fast path.
  * - full_resync_ms: atomic full replace of that state (render + one `nft -f`). Target ≤ 1,000 ms.
  * Both figures are given dual-stack (ip + ip6 tables) and IPv4-only (ipv6Support false).
- * - rss_mb: this process's RSS holding datastore + calc graph + driver for that state. Target ≤ 300 MB.
+ * - rss_mb: that process's RSS holding datastore + calc graph + driver for that state. Target ≤ 300 MB.
  * - per_packet_ratio: new TCP connections/s between two pods with 10,000 rules (on 1,000 other endpoints)
  *   and a 10,000-member IP set in the path, divided by the same with no rules, both measured at once in
  *   two identical network-namespace topologies. Target ≥ 0.95.
  * Needs root (network namespaces).
  */
-import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
-import { prepareResource } from '../src/api/index.js';
-import type { Resource } from '../src/api/types.js';
-import { startCalcPipeline } from '../src/calc/index.js';
-import type { PipelineCallbacks } from '../src/calc/dataplane-api.js';
-import { MemoryDatastore } from '../src/datastore/memory.js';
-import { diffScript, ExecNftRunner, NftablesDataplane, type NftRunner } from '../src/dataplane/nftables/index.js';
+import { fileURLToPath } from 'node:url';
+import { ExecNftRunner, NftablesDataplane } from '../src/dataplane/nftables/index.js';
 import { deleteNetns, runCommand } from '../src/lab/exec.js';
 import { unwirePod, wirePod, type PodWiring } from '../src/lab/pod-wiring.js';
 
-const ENDPOINTS = 1000;
-const POLICIES = 5000;
-const CHANGES = Number(process.env.FELIX_BENCH_CHANGES ?? 200);
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 const round = (n: number): number => Math.round(n * 100) / 100;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function nsName(tag: string): string {
   return `b${process.pid.toString(36)}${tag}${Math.random().toString(36).slice(2, 5)}`;
-}
-
-/** Wraps a runner to record how long each `nft -f` takes (to split kernel/nft time from ours). */
-class TimingRunner implements NftRunner {
-  readonly runs: number[] = [];
-  lastScript = '';
-  readonly #inner: NftRunner;
-  constructor(inner: NftRunner) {
-    this.#inner = inner;
-  }
-  async run(script: string): Promise<void> {
-    const s = performance.now();
-    this.lastScript = script;
-    try {
-      await this.#inner.run(script);
-    } finally {
-      this.runs.push(performance.now() - s);
-    }
-  }
-  listTable(family: string, name: string): Promise<string | undefined> {
-    return this.#inner.listTable(family, name);
-  }
-}
-
-function policy(i: number, port: number): Resource {
-  return {
-    apiVersion: 'projectcalico.org/v3',
-    kind: 'NetworkPolicy',
-    metadata: { name: `p${i}`, namespace: 'bench' },
-    spec: {
-      selector: `svc == 's${i % ENDPOINTS}'`,
-      types: ['Ingress'],
-      ingress: [
-        { action: 'Allow', protocol: 'TCP', source: { selector: `app == 'a${i % 100}'` }, destination: { ports: [port] } },
-        { action: 'Deny', protocol: 'UDP', source: { nets: ['192.0.2.0/24'] } },
-      ],
-    },
-  } as Resource;
-}
-
-async function policyChangeAndResync(families: Array<'ip' | 'ip6'>): Promise<Record<string, unknown>> {
-  const netns = nsName('p');
-  await runCommand('ip', ['netns', 'add', netns]);
-  const ds = new MemoryDatastore();
-  let waiter: (() => void) | undefined;
-  // FELIX_BENCH_NFT_SESSION=0 measures a fresh `nft -f` per transaction instead of the resident `nft -i`.
-  const exec = new ExecNftRunner({ netns, session: process.env.FELIX_BENCH_NFT_SESSION !== '0' });
-  const runner = new TimingRunner(exec);
-  // Baseline measured in the same run, after each change: the same transaction through a fresh `nft -f`
-  // (re-running flush + add rule is idempotent), and the full render + table diff the driver used to do.
-  const baselineNft = new ExecNftRunner({ netns, session: false });
-  const dp = new NftablesDataplane({ runner, families, observer: { onApplied: () => waiter?.() } });
-  const applied = (): Promise<void> => new Promise((r) => (waiter = r));
-  try {
-    await ds.create(prepareResource({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } } as Resource));
-    for (let i = 0; i < ENDPOINTS; i++) {
-      await ds.create(prepareResource({
-        apiVersion: 'projectcalico.org/v3',
-        kind: 'WorkloadEndpoint',
-        metadata: { name: `bench--node-k8s-pod${i}-eth0`, namespace: 'bench', labels: { svc: `s${i}`, app: `a${i % 100}`, 'projectcalico.org/namespace': 'bench', 'projectcalico.org/orchestrator': 'k8s' } },
-        spec: { orchestrator: 'k8s', node: 'bench-node', pod: `pod${i}`, endpoint: 'eth0', ipNetworks: [`10.70.${i >> 8}.${i & 255}/32`], profiles: ['kns.bench'], interfaceName: `calib${i.toString(16).padStart(10, '0')}` },
-      } as Resource));
-    }
-    for (let i = 0; i < POLICIES; i++) await ds.create(prepareResource(policy(i, 8000 + (i % 1000))));
-
-    const t0 = performance.now();
-    const first = applied();
-    const pipeline = startCalcPipeline({ datastore: ds, nodeName: 'bench-node', callbacks: dp as PipelineCallbacks });
-    await first;
-    const initialMs = performance.now() - t0;
-
-    const latencies: number[] = [];
-    const baseNft: number[] = [];
-    const baseCompute: number[] = [];
-    const nftBefore = runner.runs.length;
-    for (let k = 0; k < CHANGES; k++) {
-      const i = (k * 25) % POLICIES;
-      const stored = await ds.get({ kind: 'NetworkPolicy', namespace: 'bench', name: `p${i}` });
-      const next = prepareResource(policy(i, 20000 + k));
-      const done = applied();
-      const start = performance.now();
-      await ds.update({ ...next, metadata: { ...next.metadata, resourceVersion: stored.metadata.resourceVersion } });
-      await done;
-      latencies.push(performance.now() - start);
-      const b0 = performance.now();
-      await baselineNft.run(runner.lastScript);
-      baseNft.push(performance.now() - b0);
-      const b1 = performance.now();
-      const rendered = dp.render();
-      const drift = rendered.map((t, n) => diffScript(dp.applied![n]!, t)).join('');
-      baseCompute.push(performance.now() - b1);
-      // The policy-edit fast path must leave exactly what a full rendering would.
-      if (drift !== '') throw new Error(`applied tables differ from a full rendering after change ${k}: ${drift.slice(0, 300)}`);
-      await new Promise((r) => setTimeout(r, 15));
-    }
-    latencies.sort((a, b) => a - b);
-    const nftRuns = runner.runs.slice(nftBefore).sort((a, b) => a - b);
-
-    const resyncs: number[] = [];
-    for (let k = 0; k < 5; k++) {
-      const s = performance.now();
-      await dp.resync();
-      resyncs.push(performance.now() - s);
-    }
-    const listing = (await runCommand('ip', ['netns', 'exec', netns, 'nft', 'list', 'table', 'ip', 'calico'])).stdout;
-    const rules = listing.split('\n').filter((l) => /^\t\t(?!type |elements|flags)/.test(l)).length;
-    const rss = process.memoryUsage().rss / 2 ** 20;
-    await pipeline.stop();
-    return {
-      endpoints: ENDPOINTS,
-      policies: POLICIES,
-      rules_in_ipv4_table: rules,
-      initial_programming_ms: round(initialMs),
-      policy_change_ms: { p50: round(pct(latencies, 50)), p99: round(pct(latencies, 99)), max: round(latencies.at(-1)!), samples: latencies.length, target_p99: 10 },
-      // Of which: one `nft -f` transaction (nft 1.0.6 re-reads the table's chains and sets on every run).
-      nft_transaction_ms: { p50: round(pct(nftRuns, 50)), p99: round(pct(nftRuns, 99)) },
-      baseline: {
-        // What one change cost before (fresh `nft -f` per transaction, full render + diff), interleaved.
-        nft_f_transaction_ms: { p50: round(pct(baseNft.sort((a, b) => a - b), 50)), p99: round(pct(baseNft, 99)) },
-        full_render_diff_ms: { p50: round(pct(baseCompute.sort((a, b) => a - b), 50)), p99: round(pct(baseCompute, 99)) },
-        nft_transaction_ratio_p50: round(pct(nftRuns, 50) / pct(baseNft, 50)),
-      },
-      full_resync_ms: { median: round(median(resyncs)), max: round(Math.max(...resyncs)), target: 1000 },
-      rss_mb: { value: round(rss), target: 300 },
-    };
-  } finally {
-    exec.close();
-    await deleteNetns(netns);
-  }
 }
 
 /** New TCP connections per second from `netns` to ip:80 over `ms`, with `concurrency` loops. */
@@ -279,6 +140,21 @@ async function perPacket(): Promise<Record<string, unknown>> {
     };
   } finally {
     for (const t of topos) await teardown(t);
+  }
+}
+
+/** Runs felix-policy.(ts|js) for `families` as a process of its own in a fresh network namespace. */
+async function policyChangeAndResync(families: Array<'ip' | 'ip6'>): Promise<Record<string, unknown>> {
+  const netns = nsName('p');
+  await runCommand('ip', ['netns', 'add', netns]);
+  try {
+    const self = fileURLToPath(import.meta.url);
+    const child = self.replace(/felix\.bench\.(ts|js)$/, 'felix-policy.$1');
+    const r = await runCommand('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, child, families.join(',')]);
+    if (r.code !== 0) throw new Error(`felix-policy failed (${r.code}): ${r.stderr.slice(-2000)}`);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+  } finally {
+    await deleteNetns(netns);
   }
 }
 

@@ -122,5 +122,7 @@ test('policy edits send only the edited chains, and what is applied always equal
   dp.onPolicyUpdate('np/x/b', id('b'), { inbound: [], outbound: allow(55) });
   await dp.flush();
   check();
-  assert.match(runner.scripts.at(-1)!, /^table ip calico\ndelete table ip calico/);
+  // The recovery is a full replace of each table.
+  assert.match(runner.scripts.at(-2)!, /^table ip calico\ndelete table ip calico/);
+  assert.match(runner.scripts.at(-1)!, /^table ip6 calico\ndelete table ip6 calico/);
 });

@@ -59,7 +59,7 @@ export function fullReplaceScript(tables: NftTable[]): string {
   return tables.map((t) => `table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n${formatTable(t)}`).join('');
 }
 
-function sameRules(a: NftChain, b: NftChain): boolean {
+export function sameRules(a: NftChain, b: NftChain): boolean {
   if (a === b) return true;
   if (a.rules.length !== b.rules.length) return false;
   for (let i = 0; i < a.rules.length; i++) if (a.rules[i] !== b.rules[i]) return false;

@@ -14,7 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { NftChain, NftMap, NftTable } from './model.js';
-import { chainsDiffScript, diffScript, fullReplaceScript } from './format.js';
+import { chainsDiffScript, diffScript, fullReplaceScript, sameRules } from './format.js';
+import type { ChainRules } from './netlink/chain-writer.js';
 import type { NftRunner } from './nft-runner.js';
 import { nftString } from './names.js';
 
@@ -104,6 +105,20 @@ export function describeDrift(table: NftTable, listingJson: string): string | un
   return undefined;
 }
 
+/** The chains among `names` whose rules differ, with their new rules, for NftRunner.replaceChains. */
+function changedChains(current: readonly NftTable[], next: readonly NftTable[], names: ReadonlySet<string>): ChainRules[] {
+  const out: ChainRules[] = [];
+  next.forEach((t, i) => {
+    for (const name of names) {
+      const c = t.chains.get(name)!;
+      const old = current[i]!.chains.get(name)!;
+      if (sameRules(old, c)) continue;
+      out.push({ family: t.family, table: t.name, chain: name, rules: c.rules });
+    }
+  });
+  return out;
+}
+
 export class NftApplier {
   readonly #runner: NftRunner;
   #current: NftTable[] | undefined;
@@ -165,6 +180,16 @@ export class NftApplier {
       return { mode: 'none', calls: 0 };
     }
     this.#wroteSinceCheck = true;
+    if (this.#runner.replaceChains) {
+      try {
+        if (await this.#runner.replaceChains(changedChains(current, next, chains))) {
+          this.#current = next;
+          return { mode: 'incremental', calls: 1 };
+        }
+      } catch {
+        // Refused by the kernel, so nothing changed: the same transaction through nft reports why.
+      }
+    }
     try {
       await this.#runner.run(script);
       this.#current = next;
@@ -182,7 +207,12 @@ export class NftApplier {
     this.#wroteSinceCheck = true;
     try {
       calls++;
-      await this.#runner.run(fullReplaceScript(next));
+      // One transaction per table, run side by side: each family's table is replaced atomically (a
+      // packet only ever meets its own family's table), and two nft processes parse the two halves of a
+      // dual-stack ruleset on two cores instead of one after the other.
+      const results = await Promise.allSettled(next.map((t) => this.#runner.run(fullReplaceScript([t]))));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       this.#current = next;
       return { mode: 'full', calls };
     } catch (err) {

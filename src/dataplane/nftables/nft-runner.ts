@@ -3,6 +3,7 @@
  * ExecNftRunner runs `nft` in the caller's network namespace; RecordingNftRunner is the fake for tests.
  */
 import { spawn } from 'node:child_process';
+import { NetlinkChainWriter, type ChainRules } from './netlink/chain-writer.js';
 import { NftSession } from './nft-session.js';
 
 /** Scripts up to this size go through the resident `nft -i` (its libedit input reads one byte per syscall). */
@@ -13,6 +14,11 @@ export interface NftRunner {
   run(script: string): Promise<void>;
   /** `nft -j list table <family> <name>`; resolves undefined when the table does not exist. */
   listTable(family: string, name: string): Promise<string | undefined>;
+  /**
+   * Optional: replace these chains' rules in one transaction by a faster route than `nft`. Resolves
+   * false when this runner cannot (nothing sent); rejects when the kernel refused (nothing applied).
+   */
+  replaceChains?(changes: readonly ChainRules[]): Promise<boolean>;
 }
 
 export class NftError extends Error {
@@ -44,14 +50,25 @@ export class ExecNftRunner implements NftRunner {
   readonly #nft: string;
   readonly #netns: string | undefined;
   readonly #session: NftSession | undefined;
+  readonly #netlink: NetlinkChainWriter | undefined;
   /**
    * `netns`: run nft in that named network namespace (tests, benchmarks) instead of our own.
    * `session` (default true): send small transactions to one resident `nft -i` instead of a new `nft -f`.
+   * `netlink` (default true, and only without `netns`): rewrite chains over our own nf_tables socket.
    */
-  constructor(options: { nftPath?: string; netns?: string; session?: boolean } = {}) {
+  constructor(options: { nftPath?: string; netns?: string; session?: boolean; netlink?: boolean } = {}) {
     this.#nft = options.nftPath ?? 'nft';
     this.#netns = options.netns;
     if (options.session ?? true) this.#session = new NftSession(this.#nft, this.#netns);
+    // A socket opens in our own namespace, so not when nft is to run in another one.
+    if ((options.netlink ?? true) && this.#netns === undefined) {
+      this.#netlink = new NetlinkChainWriter();
+      this.#netlink.open();
+    }
+  }
+
+  async replaceChains(changes: readonly ChainRules[]): Promise<boolean> {
+    return this.#netlink ? this.#netlink.replaceChains(changes) : false;
   }
 
   async run(script: string): Promise<void> {
@@ -73,6 +90,7 @@ export class ExecNftRunner implements NftRunner {
   /** Ends the resident nft process, if any (it also ends by itself when we exit). */
   close(): void {
     this.#session?.close();
+    this.#netlink?.close();
   }
 }
 
