@@ -64,7 +64,7 @@ export function fixtureState(config: DataplaneConfig = fixtureConfig()): Datapla
     { name: 'default', ingressPolicies: ingress, egressPolicies: [], defaultAction: 'Deny' },
   ];
   const workloadEndpoints = new Map([
-    ['x/a', { key: 'x/a', interfaceName: 'cali1a2b3c4d5e6', ipv4Nets: ['10.65.1.2/32'], ipv6Nets: [], tiers: tiersFor(['knp/x/allow-frontend', 'snp/x/staged-deny']), profileIds: ['kns.x', 'ksa.x.default'] }],
+    ['x/a', { key: 'x/a', interfaceName: 'cali1a2b3c4d5e6', ipv4Nets: ['10.65.1.2/32'], ipv6Nets: ['fd00::2/128'], tiers: tiersFor(['knp/x/allow-frontend', 'snp/x/staged-deny']), profileIds: ['kns.x', 'ksa.x.default'] }],
     ['x/b', { key: 'x/b', interfaceName: 'calif00dfeed001', ipv4Nets: ['10.65.1.3/32'], ipv6Nets: [], tiers: [], profileIds: ['kns.x'] }],
   ]);
   const hostEndpoints = new Map([

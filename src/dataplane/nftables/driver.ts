@@ -16,12 +16,13 @@ import type {
   RouteInfo,
   WorkloadEndpointInfo,
 } from '../../calc/dataplane-api.js';
-import { defaultDataplaneConfig, type DataplaneState, type IPSetState, type PolicyState, type NftTable } from './model.js';
+import { defaultDataplaneConfig, type DataplaneState, type IPSetState, type NftChain, type PolicyState, type NftTable } from './model.js';
 import type { NftFamily } from './names.js';
 import { NftApplier, type ApplyResult } from './nft-applier.js';
 import type { NftRunner } from './nft-runner.js';
 import { buildTable, RenderCache } from './table.js';
 import { policyLayerOf } from './endpoint-chains.js';
+import { withReplaced } from './overlay-map.js';
 import type { RouteManager } from '../routes/route-manager.js';
 
 export interface DataplaneObserver {
@@ -280,7 +281,7 @@ export class NftablesDataplane implements PipelineCallbacks {
     const tables: NftTable[] = [];
     for (const table of last) {
       const cache = this.#caches.get(table.family)!;
-      const chains = new Map(table.chains);
+      const chains = new Map<string, NftChain>();
       for (const key of this.#policyEdits) {
         const pol = this.#policies.get(key);
         if (!pol || pol.rules.staged) return undefined;
@@ -292,7 +293,7 @@ export class NftablesDataplane implements PipelineCallbacks {
           names.add(c.name);
         }
       }
-      tables.push({ ...table, chains });
+      tables.push({ ...table, chains: withReplaced(table.chains, chains) });
     }
     return { tables, chains: names };
   }

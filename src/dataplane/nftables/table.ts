@@ -230,7 +230,10 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
       for (const k of t.egressPolicies) referenced.add(`e|${k}`);
     }
   };
-  for (const ep of state.workloadEndpoints.values()) noteTiers(ep.tiers);
+  // A workload with no address of this family has no chains in this family's table: its interface maps
+  // straight to drop (see below), and its policies are not referenced from here.
+  const hasFamilyAddress = (ep: WorkloadEndpointInfo): boolean => (family === 'ip' ? ep.ipv4Nets : ep.ipv6Nets).length > 0;
+  for (const ep of state.workloadEndpoints.values()) if (hasFamilyAddress(ep)) noteTiers(ep.tiers);
   for (const ep of state.hostEndpoints.values()) [ep.tiers, ep.forwardTiers, ep.untrackedTiers, ep.preDNATTiers].forEach(noteTiers);
   for (const [key, pol] of state.policies) {
     if (pol.rules.staged) continue;
@@ -241,6 +244,14 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
   for (const [name, rules] of state.profiles) for (const c of cache.profile(name, rules, family, config)) add(c);
 
   for (const ep of state.workloadEndpoints.values()) {
+    if (!hasFamilyAddress(ep)) {
+      // Nothing of this family can be addressed to or from it, so nothing of this family passes: a drop
+      // verdict instead of chains keeps this family's table (and the kernel's validation of it) small
+      // where a cluster is single-stack. Never more open than its chains would be.
+      mapEntries.get(WL_TO_DISPATCH)!.set(nftString(ep.interfaceName), 'drop');
+      mapEntries.get(WL_FROM_DISPATCH)!.set(nftString(ep.interfaceName), 'drop');
+      continue;
+    }
     const [tw, fw] = cache.workload(ep, state, family);
     add(tw!);
     add(fw!);
