@@ -13,7 +13,7 @@ import { getSystemErrorName } from 'node:util';
 import { RawNetlinkSocket } from 'netlink';
 import * as C from './constants.js';
 import { NlWriter, parseAttrs, parseMessages, type NlMsg } from './nlattr.js';
-import { NftBatch, type EncodedBatch } from './nft-batch.js';
+import type { EncodedBatch } from './nft-batch.js';
 
 const nftType = (msg: number): number => (C.NFNL_SUBSYS_NFTABLES << 8) | msg;
 
@@ -144,11 +144,6 @@ export class NftSocket {
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
-  }
-
-  /** Current ruleset generation: an empty batch (commits nothing) plus the barrier. */
-  async genId(): Promise<number> {
-    return (await this.commit(new NftBatch().finish())).genId;
   }
 
   close(): void {
