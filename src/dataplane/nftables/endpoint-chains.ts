@@ -7,7 +7,9 @@
  * the accept nor the pass mark is set, end-of-tier drop unless the tier passes, return if accepted → per
  * profile: jump while not accepted, then return if accepted → final drop. (Felix renders "jump if pass clear"
  * plus "return if accepted" after every policy; testing both bits in one rule halves the endpoint chains
- * with the same outcome, which matters because the kernel re-validates every reachable rule on each commit.) An endpoint that names a policy or profile we have no rules for is
+ * with the same outcome, which matters because the kernel re-validates every reachable rule on each commit.
+ * For the same reason a workload chain's conntrack and mark-clearing rules run once, in the dispatch chain
+ * that jumps to it; see table.ts.) An endpoint that names a policy or profile we have no rules for is
  * programmed to drop (fail closed) rather than skip it.
  */
 import type { DataplaneConfig, PolicyRules, TierInfo } from '../../calc/dataplane-api.js';
@@ -68,6 +70,8 @@ export interface EndpointChainSpec {
   /** Layer the policy chains live in. */
   layer: PolicyLayer;
   conntrack: boolean;
+  /** Clear the accept and pass marks first (false where the dispatch chain already did, see table.ts). */
+  clearMarks?: boolean;
   failsafeChain?: string;
   dropEncap?: boolean;
   /** Drop at the end of a tier with no verdict (false for untracked and preDNAT chains, which fall through). */
@@ -94,7 +98,7 @@ export function renderEndpointChain(spec: EndpointChainSpec, state: DataplaneSta
     if (!config.disableConntrackInvalidCheck) rules.push('ct state invalid drop');
   }
   if (spec.failsafeChain) rules.push(`jump ${spec.failsafeChain}`);
-  rules.push(CLEAR_ACCEPT_PASS);
+  if (spec.clearMarks ?? true) rules.push(CLEAR_ACCEPT_PASS);
   if (spec.dropEncap) {
     rules.push(`meta l4proto udp th dport 4789 drop comment ${nftString('Drop VXLAN encapped packets originating in workloads')}`);
     if (family === 'ip') rules.push(`meta l4proto 4 drop comment ${nftString('Drop IPinIP encapped packets originating in workloads')}`);

@@ -69,6 +69,13 @@ export function ipSetName(family: NftFamily, id: string): string {
   return raw.replace(/[^A-Za-z0-9_.-]/g, '-');
 }
 
+/**
+ * Interfaces whose workload chain (`cali-tw-` / `cali-fw-`) is programmed, for the conntrack rule the
+ * workload dispatch chains apply before jumping to it (see table.ts).
+ */
+export const WL_TO_PROGRAMMED = 'cali-to-wl-programmed';
+export const WL_FROM_PROGRAMMED = 'cali-from-wl-programmed';
+
 /** Static sets for NAT outgoing (Felix's `masq-ipam-pools` and `all-ipam-pools`). */
 export function masqPoolsSetName(family: NftFamily): string {
   return ipSetName(family, 'masq-ipam-pools');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { fixtureState } from './_fixtures.js';
 import { NftApplier, describeDrift } from './nft-applier.js';
 import { RecordingNftRunner } from './nft-runner.js';
-import { buildTable } from './table.js';
+import { buildTable, RenderCache } from './table.js';
 import type { DataplaneState, NftTable } from './model.js';
 
 const both = (s: DataplaneState): NftTable[] => [buildTable(s, 'ip'), buildTable(s, 'ip6')];
@@ -71,7 +71,9 @@ test('a new endpoint is first programmed as drop, then filled (fail closed)', as
   assert.match(first, /add chain ip calico cali-tw-calic0ffee0001\n/);
   assert.match(first, /add rule ip calico cali-tw-calic0ffee0001 drop comment "Endpoint not yet programmed \(fail closed\)"/);
   assert.match(first, /add element ip calico cali-to-wl-dispatch \{ "calic0ffee0001" : goto cali-tw-calic0ffee0001 \}/);
+  assert.doesNotMatch(first, /add element ip calico cali-(to|from)-wl-programmed/, 'held at drop: not yet programmed');
   const second = runner.scripts[2]!;
+  assert.match(second, /add element ip calico cali-to-wl-programmed \{ "calic0ffee0001" \}/);
   assert.match(second, /flush chain ip calico cali-tw-calic0ffee0001\n/);
   assert.match(second, /add rule ip calico cali-tw-calic0ffee0001 meta mark & 0x10000 == 0x0 jump cali-pri-kns.x/);
 });
@@ -80,17 +82,28 @@ test('when filling fails, the endpoint stays on drop and the error is reported',
   const runner = new RecordingNftRunner();
   const applier = new NftApplier(runner);
   const s0 = fixtureState();
-  await applier.apply([buildTable(s0, 'ip')]);
+  // One render cache, as the driver keeps: unchanged endpoints keep their chains (only changed ones fail closed).
+  const cache = new RenderCache();
+  await applier.apply([buildTable(s0, 'ip', cache)]);
   const weps = new Map(s0.workloadEndpoints);
   weps.set('x/c', { key: 'x/c', interfaceName: 'calic0ffee0001', ipv4Nets: ['10.65.1.9/32'], ipv6Nets: [], tiers: [], profileIds: ['kns.x'] });
   // Fail every script that would put the real rules in place (incremental fill and full replace).
-  runner.failNext(2, /cali-tw-calic0ffee0001 \{\n\t\tct state|flush chain ip calico cali-tw-calic0ffee0001/);
-  await assert.rejects(applier.apply([buildTable({ ...s0, workloadEndpoints: weps }, 'ip')]), /injected failure/);
+  runner.failNext(2, /cali-tw-calic0ffee0001 \{\n\t\t(?!drop comment)|flush chain ip calico cali-tw-calic0ffee0001/);
+  await assert.rejects(applier.apply([buildTable({ ...s0, workloadEndpoints: weps }, 'ip', cache)]), /injected failure/);
   const last = runner.scripts.at(-1)!;
   assert.match(last, /^table ip calico\ndelete table ip calico\n/);
   assert.match(last, /chain cali-tw-calic0ffee0001 \{\n\t\tdrop comment "Endpoint not yet programmed \(fail closed\)"\n\t\}/);
   const tw = applier.current![0]!.chains.get('cali-tw-calic0ffee0001')!;
   assert.deepEqual(tw.rules, ['drop comment "Endpoint not yet programmed (fail closed)"']);
+  // No endpoint held at drop has its established traffic accepted ahead of that drop either.
+  const table = applier.current![0]!;
+  for (const [set, prefix] of [['cali-to-wl-programmed', 'cali-tw-'], ['cali-from-wl-programmed', 'cali-fw-']] as const) {
+    for (const iface of table.sets.get(set)!.elements) {
+      const chain = table.chains.get(prefix + JSON.parse(iface))!;
+      assert.notDeepEqual(chain.rules, ['drop comment "Endpoint not yet programmed (fail closed)"'], `${set} lists ${iface}`);
+    }
+    assert.deepEqual(table.sets.get(set)!.elements, ['"cali1a2b3c4d5e6"', '"calif00dfeed001"']);
+  }
 });
 
 function listingOf(t: NftTable, mutate?: (items: object[]) => void): string {

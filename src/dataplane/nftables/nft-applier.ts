@@ -17,7 +17,8 @@ import type { NftChain, NftMap, NftTable } from './model.js';
 import { chainsDiffScript, diffScript, fullReplaceScript, sameRules } from './format.js';
 import type { ChainRules } from './netlink/chain-writer.js';
 import type { NftRunner } from './nft-runner.js';
-import { nftString } from './names.js';
+import { WL_FROM_PROGRAMMED, WL_TO_PROGRAMMED, nftString } from './names.js';
+import { WL_FROM_DISPATCH, WL_TO_DISPATCH } from './table.js';
 
 const ENDPOINT_CHAIN = /^cali-(tw|fw|th|fh|thfw|fhfw)-/;
 
@@ -57,16 +58,30 @@ function closedStep(current: NftTable, next: NftTable): NftTable | undefined {
   return { ...current, chains, maps };
 }
 
-/** `next`, but with every endpoint chain that changed since `current` replaced by a drop. */
+/**
+ * `next`, but with every endpoint chain that changed since `current` replaced by a drop, and those
+ * workloads' interfaces out of the "programmed" sets (so the dispatch chain's conntrack accept skips them).
+ */
 function failClosedTable(current: NftTable | undefined, next: NftTable): NftTable {
   const chains = new Map<string, NftChain>();
+  const dropped = new Set<string>();
   for (const [name, c] of next.chains) {
     const old = current?.chains.get(name);
-    if (ENDPOINT_CHAIN.test(name)) chains.set(name, old === c ? c : dropChain(name));
-    else if (c.hook || old === c) chains.set(name, c);
+    if (ENDPOINT_CHAIN.test(name)) {
+      chains.set(name, old === c ? c : dropChain(name));
+      if (old !== c) dropped.add(name);
+    } else if (c.hook || old === c) chains.set(name, c);
     else chains.set(name, old ?? { name, rules: [] });
   }
-  return { ...next, chains };
+  const sets = new Map(next.sets);
+  for (const [mapName, setName] of [[WL_TO_DISPATCH, WL_TO_PROGRAMMED], [WL_FROM_DISPATCH, WL_FROM_PROGRAMMED]] as const) {
+    const set = next.sets.get(setName);
+    const map = next.maps.get(mapName);
+    if (!set || !map) continue;
+    const held = new Set([...map.elements].filter(([, v]) => dropped.has(v.split(' ')[1] ?? '')).map(([k]) => k));
+    if (held.size > 0) sets.set(setName, { ...set, elements: set.elements.filter((e) => !held.has(e)) });
+  }
+  return { ...next, chains, sets };
 }
 
 interface ListingSummary {
