@@ -16,6 +16,7 @@
  * Needs root (network namespaces).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExecNftRunner, NftablesDataplane } from '../src/dataplane/nftables/index.js';
 import { deleteNetns, runCommand } from '../src/lab/exec.js';
@@ -163,7 +164,10 @@ export async function run(): Promise<Record<string, unknown>> {
   if (process.env.FELIX_BENCH_ONLY === 'per-packet') return perPacket();
   // FELIX_BENCH_ONLY=policy leaves the connection-rate comparison out.
   const withPerPacket = process.env.FELIX_BENCH_ONLY !== 'policy';
+  const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   return {
+    // Other load on these shared machines moves the latency tails; this is the 1/5/15-minute load at the start.
+    loadAverage: loadAverage(),
     dual_stack: await policyChangeAndResync(['ip', 'ip6']),
     // FelixConfiguration ipv6Support: false (FELIX_IPV6SUPPORT=false): only the `ip calico` table.
     ipv4_only: await policyChangeAndResync(['ip']),
