@@ -55,9 +55,22 @@ export class IpBatchSession {
     if (!this.#exited) this.#child.stdin!.write(`${lines.join('\n')}\n`);
   }
 
-  /** Resolves once `needle` appears on stdout; throws the batch's error if ip exits first. */
-  async waitForOutput(needle: string): Promise<void> {
-    while (!this.#stdout.includes(needle)) {
+  /**
+   * Sends `line`, a command that prints `needle`, and ends the input. Resolves once `needle` appears in
+   * the output that follows: ip -batch stops at the first failing command, so every earlier one has
+   * succeeded, and there is no need to wait for ip to exit (~0.7 ms on ADD's critical path). Throws the
+   * batch's error if ip exits first.
+   */
+  async finishAfter(line: string, needle: string): Promise<void> {
+    const from = this.#stdout.length;
+    this.send([line]);
+    this.#child.stdin!.end();
+    await this.waitForOutput(needle, from);
+  }
+
+  /** Resolves once `needle` appears on stdout (at or after `from`); throws the batch's error if ip exits first. */
+  async waitForOutput(needle: string, from = 0): Promise<void> {
+    while (this.#stdout.indexOf(needle, from) < 0) {
       if (this.#exited) {
         await this.finish();
         throw new CniError(CNI_ERR.INTERNAL, `${this.#what}: ip exited before reporting ${needle}`);

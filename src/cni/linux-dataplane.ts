@@ -36,7 +36,7 @@ export class PodWiring {
   constructor(links: PodLinks) {
     this.#links = links;
     this.#host = new IpBatchSession(HOST_IP_ARGV, `failed to create host veth ${links.hostVeth}`);
-    this.#pod = new IpBatchSession([NSENTER, `--net=${links.netns}`, IP], `failed to configure ${links.containerIf} in ${links.netns}`);
+    this.#pod = new IpBatchSession([NSENTER, `--net=${links.netns}`, IP, '-br'], `failed to configure ${links.containerIf} in ${links.netns}`);
     this.#host.send(hostLinkLines(links));
     // Brief `link show` output is `<hostVeth>@if<n> ...`; nothing else in this batch prints.
     this.#linked = this.#host.waitForOutput(`${links.hostVeth}@`).then(() => this.#pod.send(containerLinkLines(links.containerIf)));
@@ -55,7 +55,12 @@ export class PodWiring {
     }
     this.#host.send(hostRouteLines(this.#links.hostVeth, addresses));
     this.#pod.send(containerAddressLines(this.#links.containerIf, addresses));
-    const [h, p] = await Promise.allSettled([this.#host.finish(), this.#pod.finish()]);
+    // A closing `link show` on each side: its output means every command before it succeeded.
+    const { hostVeth, containerIf } = this.#links;
+    const [h, p] = await Promise.allSettled([
+      this.#host.finishAfter(`link show dev ${hostVeth}`, `${hostVeth}@`),
+      this.#pod.finishAfter(`link show dev ${containerIf}`, `${containerIf}@`),
+    ]);
     if (h.status === 'rejected') throw h.reason;
     if (p.status === 'rejected') throw p.reason;
   }
