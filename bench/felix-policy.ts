@@ -12,7 +12,8 @@ import { startCalcPipeline } from '../src/calc/index.js';
 import type { PipelineCallbacks } from '../src/calc/dataplane-api.js';
 import { MemoryDatastore } from '../src/datastore/memory.js';
 import { diffScript, ExecNftRunner, NftablesDataplane, type NftRunner } from '../src/dataplane/nftables/index.js';
-import type { ChainRules } from '../src/dataplane/nftables/netlink/chain-writer.js';
+import { chainRewriteScript } from '../src/dataplane/nftables/format.js';
+import type { ChainRules } from '../src/dataplane/nftables/model.js';
 import { runCommand } from '../src/lab/exec.js';
 
 const ENDPOINTS = 1000;
@@ -51,11 +52,10 @@ class TimingRunner implements NftRunner {
     if (!this.#inner.replaceChains) return false;
     const s = performance.now();
     const sent = await this.#inner.replaceChains(changes);
-    if (process.env.FELIX_BENCH_DEBUG) process.stderr.write(`${(performance.now() - s).toFixed(2)} ${JSON.stringify(changes)}\n`);
     if (sent) {
       this.runs.push(performance.now() - s);
       this.routes.netlink++;
-      this.lastScript = changes.map((c) => [`flush chain ${c.family} ${c.table} ${c.chain}`, ...c.rules.map((r) => `add rule ${c.family} ${c.table} ${c.chain} ${r}`)].join('\n')).join('\n') + '\n';
+      this.lastScript = chainRewriteScript(changes);
     }
     return sent;
   }
@@ -110,14 +110,6 @@ async function policyChangeAndResync(families: Array<'ip' | 'ip6'>): Promise<Rec
     const initialMs = performance.now() - t0;
 
     const latencies: number[] = [];
-    if (process.env.FELIX_BENCH_DEBUG) {
-      const ch = [...dp.applied![0]!.chains.values()].find((c) => c.name.startsWith('cali-pi-'))!;
-      for (let k = 0; k < 20; k++) {
-        const s = performance.now();
-        await exec.replaceChains([{ family: 'ip', table: 'calico', chain: ch.name, rules: ch.rules }]);
-        process.stderr.write(`direct ${(performance.now() - s).toFixed(2)}\n`);
-      }
-    }
     const baseNft: number[] = [];
     const baseCompute: number[] = [];
     const scripts: string[] = [];

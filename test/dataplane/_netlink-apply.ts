@@ -5,7 +5,8 @@
  * that creates it, hence a process of its own.
  */
 import { readFileSync } from 'node:fs';
-import { NetlinkChainWriter, type ChainRules } from '../../src/dataplane/nftables/netlink/chain-writer.js';
+import type { ChainRules } from '../../src/dataplane/nftables/model.js';
+import { NetlinkChainWriter } from '../../src/dataplane/nftables/netlink/chain-writer.js';
 
 const changes = JSON.parse(readFileSync(0, 'utf8')) as ChainRules[];
 const writer = new NetlinkChainWriter();

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { defaultDataplaneConfig, type ParsedRule } from '../../src/calc/dataplane-api.js';
 import { compileRule } from '../../src/dataplane/nftables/netlink/rule-compile.js';
-import type { ChainRules } from '../../src/dataplane/nftables/netlink/chain-writer.js';
+import type { ChainRules } from '../../src/dataplane/nftables/model.js';
 import { CLEAR_ACCEPT_PASS, IF_NOT_PASSED, IF_UNDECIDED, SET_ACCEPT, SET_PASS, ipSetName, type NftFamily } from '../../src/dataplane/nftables/names.js';
 import { renderRule } from '../../src/dataplane/nftables/rule-render.js';
 import { nodeCommand } from '../helpers/paths.js';

@@ -2,7 +2,7 @@
  * Printing tables for `nft -f`: the whole table as one block (golden files, full replace) and the
  * incremental transaction between two renderings of the same table.
  */
-import type { NftChain, NftMap, NftSet, NftTable } from './model.js';
+import type { ChainRules, NftChain, NftMap, NftSet, NftTable } from './model.js';
 
 function setBody(s: NftSet, indent: string): string[] {
   const lines = [`${indent}set ${s.name} {`, `${indent}\ttype ${s.type}`];
@@ -71,20 +71,28 @@ function sameHook(a: NftChain, b: NftChain): boolean {
 }
 
 /**
- * The commands that rewrite only `names` (chains present in both tables with the same hook), for a caller
- * that knows nothing else changed; null when one of them is missing or changed hook. Saves scanning the
- * whole table for a policy edit.
+ * The chains among `names` whose rules differ between `prev` and `next`, with their new rules, for a caller
+ * that knows nothing else changed (saves scanning the whole table for a policy edit); null when one of
+ * them is missing from either side or changed hook.
  */
-export function chainsDiffScript(prev: NftTable, next: NftTable, names: Iterable<string>): string | null {
-  const T = `${next.family} ${next.name}`;
-  const lines: string[] = [];
+export function changedChains(prev: NftTable, next: NftTable, names: Iterable<string>): ChainRules[] | null {
+  const out: ChainRules[] = [];
   for (const name of names) {
     const old = prev.chains.get(name);
     const c = next.chains.get(name);
     if (!old || !c || !sameHook(old, c)) return null;
-    if (sameRules(old, c)) continue;
-    lines.push(`flush chain ${T} ${name}`);
-    for (const r of c.rules) lines.push(`add rule ${T} ${name} ${r}`);
+    if (!sameRules(old, c)) out.push({ family: next.family, table: next.name, chain: name, rules: c.rules });
+  }
+  return out;
+}
+
+/** The nft commands for those rewrites: flush each chain, add its rules. */
+export function chainRewriteScript(changes: readonly ChainRules[]): string {
+  const lines: string[] = [];
+  for (const c of changes) {
+    const T = `${c.family} ${c.table}`;
+    lines.push(`flush chain ${T} ${c.chain}`);
+    for (const r of c.rules) lines.push(`add rule ${T} ${c.chain} ${r}`);
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

@@ -44,6 +44,14 @@ export interface NftMap {
   readonly elements: ReadonlyMap<string, string>;
 }
 
+/** One chain's new rules, for a rewrite of only that chain (flush + rules). */
+export interface ChainRules {
+  readonly family: NftFamily;
+  readonly table: string;
+  readonly chain: string;
+  readonly rules: readonly string[];
+}
+
 export interface NftTable {
   readonly family: NftFamily;
   readonly name: string;

@@ -69,6 +69,10 @@ export function ipSetName(family: NftFamily, id: string): string {
   return raw.replace(/[^A-Za-z0-9_.-]/g, '-');
 }
 
+/** Workload dispatch: the verdict maps (interface → endpoint chain) and the chains that look them up. */
+export const WL_TO_DISPATCH = 'cali-to-wl-dispatch';
+export const WL_FROM_DISPATCH = 'cali-from-wl-dispatch';
+
 /**
  * Interfaces whose workload chain (`cali-tw-` / `cali-fw-`) is programmed, for the conntrack rule the
  * workload dispatch chains apply before jumping to it (see table.ts).

@@ -13,12 +13,10 @@
  *   the table when someone else changed or flushed it.
  */
 import { createHash } from 'node:crypto';
-import type { NftChain, NftMap, NftTable } from './model.js';
-import { chainsDiffScript, diffScript, fullReplaceScript, sameRules } from './format.js';
-import type { ChainRules } from './netlink/chain-writer.js';
+import type { ChainRules, NftChain, NftMap, NftTable } from './model.js';
+import { chainRewriteScript, changedChains, diffScript, fullReplaceScript } from './format.js';
 import type { NftRunner } from './nft-runner.js';
-import { WL_FROM_PROGRAMMED, WL_TO_PROGRAMMED, nftString } from './names.js';
-import { WL_FROM_DISPATCH, WL_TO_DISPATCH } from './table.js';
+import { WL_FROM_DISPATCH, WL_FROM_PROGRAMMED, WL_TO_DISPATCH, WL_TO_PROGRAMMED, nftString } from './names.js';
 
 const ENDPOINT_CHAIN = /^cali-(tw|fw|th|fh|thfw|fhfw)-/;
 
@@ -34,6 +32,11 @@ function dropChain(name: string): NftChain {
   return { name, rules: [`drop comment ${nftString('Endpoint not yet programmed (fail closed)')}`] };
 }
 
+/** The chain a map verdict (`goto cali-tw-x`) leads to; '' for `drop`. */
+function verdictChain(verdict: string): string {
+  return verdict.split(' ')[1] ?? '';
+}
+
 /** `current` plus new endpoint chains as drop, reachable through their new dispatch entries. */
 function closedStep(current: NftTable, next: NftTable): NftTable | undefined {
   const newEndpointChains = [...next.chains.keys()].filter((n) => ENDPOINT_CHAIN.test(n) && !current.chains.has(n));
@@ -47,8 +50,7 @@ function closedStep(current: NftTable, next: NftTable): NftTable | undefined {
     const elements = new Map(base?.elements ?? []);
     let changed = false;
     for (const [k, v] of m.elements) {
-      const target = v.split(' ')[1] ?? '';
-      if (fresh.has(target) && !elements.has(k)) {
+      if (fresh.has(verdictChain(v)) && !elements.has(k)) {
         elements.set(k, v);
         changed = true;
       }
@@ -78,7 +80,7 @@ function failClosedTable(current: NftTable | undefined, next: NftTable): NftTabl
     const set = next.sets.get(setName);
     const map = next.maps.get(mapName);
     if (!set || !map) continue;
-    const held = new Set([...map.elements].filter(([, v]) => dropped.has(v.split(' ')[1] ?? '')).map(([k]) => k));
+    const held = new Set([...map.elements].filter(([, v]) => dropped.has(verdictChain(v))).map(([k]) => k));
     if (held.size > 0) sets.set(setName, { ...set, elements: set.elements.filter((e) => !held.has(e)) });
   }
   return { ...next, chains, sets };
@@ -118,20 +120,6 @@ export function describeDrift(table: NftTable, listingJson: string): string | un
     if (s.maps.get(name) !== m.elements.size) return `map ${name} has ${s.maps.get(name) ?? 'no'} elements, expected ${m.elements.size}`;
   }
   return undefined;
-}
-
-/** The chains among `names` whose rules differ, with their new rules, for NftRunner.replaceChains. */
-function changedChains(current: readonly NftTable[], next: readonly NftTable[], names: ReadonlySet<string>): ChainRules[] {
-  const out: ChainRules[] = [];
-  next.forEach((t, i) => {
-    for (const name of names) {
-      const c = t.chains.get(name)!;
-      const old = current[i]!.chains.get(name)!;
-      if (sameRules(old, c)) continue;
-      out.push({ family: t.family, table: t.name, chain: name, rules: c.rules });
-    }
-  });
-  return out;
 }
 
 export class NftApplier {
@@ -187,17 +175,20 @@ export class NftApplier {
   async applyChains(next: NftTable[], chains: ReadonlySet<string>): Promise<ApplyResult> {
     const current = this.#current;
     if (!current || current.length !== next.length || current.some((t, i) => t.family !== next[i]!.family)) return this.apply(next);
-    const parts = current.map((t, i) => chainsDiffScript(t, next[i]!, chains));
-    if (parts.some((p) => p === null)) return this.apply(next);
-    const script = parts.join('');
-    if (script === '') {
+    const changes: ChainRules[] = [];
+    for (const [i, t] of current.entries()) {
+      const c = changedChains(t, next[i]!, chains);
+      if (c === null) return this.apply(next);
+      changes.push(...c);
+    }
+    if (changes.length === 0) {
       this.#current = next;
       return { mode: 'none', calls: 0 };
     }
     this.#wroteSinceCheck = true;
     if (this.#runner.replaceChains) {
       try {
-        if (await this.#runner.replaceChains(changedChains(current, next, chains))) {
+        if (await this.#runner.replaceChains(changes)) {
           this.#current = next;
           return { mode: 'incremental', calls: 1 };
         }
@@ -206,7 +197,7 @@ export class NftApplier {
       }
     }
     try {
-      await this.#runner.run(script);
+      await this.#runner.run(chainRewriteScript(changes));
       this.#current = next;
       return { mode: 'incremental', calls: 1 };
     } catch {

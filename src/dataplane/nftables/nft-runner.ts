@@ -3,7 +3,8 @@
  * ExecNftRunner runs `nft` in the caller's network namespace; RecordingNftRunner is the fake for tests.
  */
 import { spawn } from 'node:child_process';
-import { NetlinkChainWriter, type ChainRules } from './netlink/chain-writer.js';
+import type { ChainRules } from './model.js';
+import { NetlinkChainWriter } from './netlink/chain-writer.js';
 import { NftSession } from './nft-session.js';
 
 /** Scripts up to this size go through the resident `nft -i` (its libedit input reads one byte per syscall). */

@@ -10,7 +10,9 @@ import {
   IF_ACCEPTED,
   IF_NOT_ACCEPTED,
   TABLE_NAME,
+  WL_FROM_DISPATCH,
   WL_FROM_PROGRAMMED,
+  WL_TO_DISPATCH,
   WL_TO_PROGRAMMED,
   chainName,
   hostEndpointIfaceId,
@@ -20,8 +22,6 @@ import {
 import { policyLayerOf, renderEndpointChain, renderPolicyChains, renderProfileChains } from './endpoint-chains.js';
 import { renderIPSet, renderPoolSets } from './sets.js';
 
-export const WL_TO_DISPATCH = 'cali-to-wl-dispatch';
-export const WL_FROM_DISPATCH = 'cali-from-wl-dispatch';
 export const HEP_FROM = 'cali-from-host-endpoint';
 export const HEP_TO = 'cali-to-host-endpoint';
 export const HEP_FROM_FWD = 'cali-from-hep-forward';

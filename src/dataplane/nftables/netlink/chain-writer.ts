@@ -6,17 +6,10 @@
  * of a policy chain rewrite costs ~3.5 ms at that size. The socket lives in the network namespace this
  * process runs in.
  */
-import type { NftFamily } from '../names.js';
+import type { ChainRules } from '../model.js';
 import { NftBatch, type EncodedBatch } from './nft-batch.js';
 import type { NftSocket } from './nft-socket.js';
 import { compileRule } from './rule-compile.js';
-
-export interface ChainRules {
-  family: NftFamily;
-  table: string;
-  chain: string;
-  rules: readonly string[];
-}
 
 /** The batch replacing each chain's rules; undefined when a rule has a form the compiler does not know. */
 export function encodeChainRewrites(changes: readonly ChainRules[]): EncodedBatch | undefined {
