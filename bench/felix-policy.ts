@@ -14,7 +14,7 @@ import { MemoryDatastore } from '../src/datastore/memory.js';
 import { diffScript, ExecNftRunner, NftablesDataplane, type NftRunner } from '../src/dataplane/nftables/index.js';
 import { chainRewriteScript } from '../src/dataplane/nftables/format.js';
 import type { ChainRules } from '../src/dataplane/nftables/model.js';
-import { runCommand } from '../src/lab/exec.js';
+import { ruleCount } from './_nft.js';
 
 const ENDPOINTS = 1000;
 const POLICIES = 5000;
@@ -158,14 +158,13 @@ async function policyChangeAndResync(families: Array<'ip' | 'ip6'>): Promise<Rec
       await dp.resync();
       resyncs.push(performance.now() - s);
     }
-    const listing = (await runCommand('nft', ['list', 'table', 'ip', 'calico'])).stdout;
-    const rules = listing.split('\n').filter((l) => /^\t\t(?!type |elements|flags)/.test(l)).length;
+    const rules = await ruleCount('ip');
     const rss = process.memoryUsage().rss / 2 ** 20;
     await pipeline.stop();
     return {
       endpoints: ENDPOINTS,
       policies: POLICIES,
-      rules_in_ipv4_table: rules,
+      rules_in_ipv4_tables: rules,
       initial_programming_ms: round(initialMs),
       policy_change_ms: { p50: round(pct(latencies, 50)), p90: round(pct(latencies, 90)), p99: round(pct(latencies, 99)), max: round(latencies.at(-1)!), worst: latencies.slice(-5).map(round), samples: latencies.length, target_p99: 10 },
       // How the changes went: over our nf_tables netlink socket, or through nft.

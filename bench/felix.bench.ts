@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExecNftRunner, NftablesDataplane } from '../src/dataplane/nftables/index.js';
 import { deleteNetns, runCommand } from '../src/lab/exec.js';
+import { ruleCount } from './_nft.js';
 import { unwirePod, wirePod, type PodWiring } from '../src/lab/pod-wiring.js';
 
 
@@ -131,8 +132,7 @@ async function perPacket(): Promise<Record<string, unknown>> {
       withRules.push(y);
       ratios.push(y / x);
     }
-    const rules = (await runCommand('ip', ['netns', 'exec', loaded.node, 'nft', 'list', 'table', 'ip', 'calico'])).stdout
-      .split('\n').filter((l) => /^\t\t(?!type |elements|flags)/.test(l)).length;
+    const rules = await ruleCount('ip', loaded.node);
     return {
       rules_installed: rules,
       conns_per_s_no_rules: round(median(base)),

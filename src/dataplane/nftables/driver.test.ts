@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { shardTableName, workloadShard } from './table.js';
 import { NftablesDataplane } from './driver.js';
 import { formatTable } from './format.js';
 import { RecordingNftRunner } from './nft-runner.js';
@@ -36,17 +37,19 @@ test('NftablesDataplane writes nothing before in-sync, then a full replace, then
   });
   await dp.flush();
   assert.equal(runner.scripts.length, 2);
-  assert.match(runner.scripts[1]!, /add set ip calico cali40s-x \{/);
-  assert.match(runner.scripts[1]!, /add rule ip calico cali-pi-np\/x\/p ip saddr @cali40s-x/);
-  assert.match(runner.scripts[1]!, /add rule ip calico cali-tw-cali0123456789a meta mark & 0x30000 == 0x0 jump cali-pi-np\/x\/p/);
+  // Workload chains, and the policies and IP sets they use, live in the interface's shard table.
+  const shard = shardTableName(workloadShard('cali0123456789a'));
+  assert.ok(runner.scripts[1]!.includes(`add set ip ${shard} cali40s-x {`));
+  assert.ok(runner.scripts[1]!.includes(`add rule ip ${shard} cali-pi-np/x/p ip saddr @cali40s-x`));
+  assert.ok(runner.scripts[1]!.includes(`add rule ip ${shard} cali-tw-cali0123456789a meta mark & 0x30000 == 0x0 jump cali-pi-np/x/p`));
   assert.equal(dp.activeLocalEndpoints, 1);
   assert.equal(dp.activeLocalPolicies, 1);
 
   dp.onWorkloadEndpointRemoved('x/a');
   dp.onRouteRemoved('10.65.0.2/32');
   await dp.flush();
-  assert.match(runner.scripts[2]!, /delete element ip calico cali-to-wl-dispatch \{ "cali0123456789a" \}/);
-  assert.match(runner.scripts[2]!, /delete chain ip calico cali-tw-cali0123456789a/);
+  assert.ok(runner.scripts[2]!.includes(`delete element ip ${shard} cali-to-wl-dispatch { "cali0123456789a" }`));
+  assert.ok(runner.scripts[2]!.includes(`delete chain ip ${shard} cali-tw-cali0123456789a`));
   assert.deepEqual(ip.batches.at(-1), ['route del 10.65.0.2/32 proto 80']);
 });
 
@@ -88,30 +91,34 @@ test('policy edits send only the edited chains, and what is applied always equal
   check();
   const last = (): string[] => runner.scripts.at(-1)!.split('\n').filter(Boolean);
 
-  // A rule edit: just that chain, in both tables.
+  // A rule edit: just that chain, in the endpoint's shard (it has no IPv6 address, so none in ip6).
+  const shard = shardTableName(workloadShard('cali0123456789a'));
   dp.onPolicyUpdate('np/x/a', id('a'), { inbound: allow(8080), outbound: [] });
   await dp.flush();
-  assert.deepEqual(last().map((l) => l.split(' ').slice(0, 5).join(' ')), [
-    'flush chain ip calico cali-pi-np/x/a',
-    'add rule ip calico cali-pi-np/x/a',
-    'flush chain ip6 calico cali-pi-np/x/a',
-    'add rule ip6 calico cali-pi-np/x/a',
-  ]);
+  assert.deepEqual(last().map((l) => l.split(' ').slice(0, 5).join(' ')), [`flush chain ip ${shard} cali-pi-np/x/a`, `add rule ip ${shard} cali-pi-np/x/a`]);
   check();
-  // Emptied but still referenced by the endpoint: the chain stays, empty (full diff).
+  // Emptied but still referenced by the endpoint: the chain stays, empty.
   dp.onPolicyUpdate('np/x/a', id('a'), { inbound: [], outbound: [] });
   await dp.flush();
+  assert.deepEqual(last(), [`flush chain ip ${shard} cali-pi-np/x/a`]);
   check();
-  // Refilled: the empty chain exists, so the fast path applies again.
   dp.onPolicyUpdate('np/x/a', id('a'), { inbound: allow(443), outbound: [] });
   await dp.flush();
-  assert.equal(last().length, 4);
+  assert.equal(last().length, 2);
   check();
-  // An unreferenced policy gains an egress chain, and another loses its only chain.
+  // A policy no endpoint uses is in no table: editing it writes nothing...
+  const written = runner.scripts.length;
   dp.onPolicyUpdate('np/x/b', id('b'), { inbound: [], outbound: allow(53) });
   await dp.flush();
-  assert.ok(runner.scripts.at(-1)!.includes('add chain ip calico cali-po-np/x/b'));
-  assert.ok(runner.scripts.at(-1)!.includes('delete chain ip calico cali-pi-np/x/b'));
+  assert.equal(runner.scripts.length, written);
+  check();
+  // ...until an endpoint uses it.
+  dp.onWorkloadEndpointUpdate({
+    key: 'x/w', interfaceName: 'cali0123456789a', ipv4Nets: ['10.65.0.2/32'], ipv6Nets: [], profileIds: ['kns.x'],
+    tiers: [{ name: 'default', ingressPolicies: ['np/x/a'], egressPolicies: ['np/x/b'], defaultAction: 'Deny' }],
+  });
+  await dp.flush();
+  assert.ok(runner.scripts.at(-1)!.includes(`add chain ip ${shard} cali-po-np/x/b`));
   check();
   // An edit mixed with another change, and an edit after a failed write, both go through the full diff.
   dp.onPolicyUpdate('np/x/b', id('b'), { inbound: [], outbound: allow(54) });

@@ -20,7 +20,7 @@ import { defaultDataplaneConfig, type DataplaneState, type IPSetState, type NftC
 import type { NftFamily } from './names.js';
 import { NftApplier, type ApplyResult } from './nft-applier.js';
 import type { NftRunner } from './nft-runner.js';
-import { buildTable, RenderCache } from './table.js';
+import { buildTables, RenderCache, setReferences } from './table.js';
 import { policyLayerOf } from './endpoint-chains.js';
 import { withReplaced } from './overlay-map.js';
 import type { RouteManager } from '../routes/route-manager.js';
@@ -215,7 +215,7 @@ export class NftablesDataplane implements PipelineCallbacks {
 
   render(): NftTable[] {
     const state = this.snapshot();
-    return this.#families.map((f) => buildTable(state, f, this.#caches.get(f)));
+    return this.#families.flatMap((f) => buildTables(state, f, this.#caches.get(f)));
   }
 
   // ---- Applying ----------------------------------------------------------------------------------
@@ -272,7 +272,8 @@ export class NftablesDataplane implements PipelineCallbacks {
   /**
    * The last applied tables with the edited policies' chains re-rendered, or undefined when that would
    * not equal a full render: nothing applied yet, the kernel holds something else (a fail-closed
-   * replace), or a chain would appear or disappear (a chain with no rules exists only when referenced).
+   * replace), or an edited chain names a different set of IP sets. A policy's chain is in a table
+   * exactly when an endpoint there refers to it, which a rule edit does not change.
    */
   #patchPolicies(): { tables: NftTable[]; chains: Set<string> } | undefined {
     const last = this.#lastRendered;
@@ -287,13 +288,16 @@ export class NftablesDataplane implements PipelineCallbacks {
         if (!pol || pol.rules.staged) return undefined;
         for (const c of cache.policy(key, pol.rules, table.family, this.#config)) {
           const old = table.chains.get(c.name);
-          if (c.rules.length > 0 ? !old : old !== undefined && old.rules.length > 0) return undefined;
           if (!old) continue;
+          // A set the table lacks must be added, and one the chain stops naming may have to go: both
+          // are for the full diff.
+          const refs = new Set(setReferences(c));
+          if ([...refs].some((ref) => !table.sets.has(ref)) || setReferences(old).some((ref) => !refs.has(ref))) return undefined;
           chains.set(c.name, c);
           names.add(c.name);
         }
       }
-      tables.push({ ...table, chains: withReplaced(table.chains, chains) });
+      tables.push(chains.size === 0 ? table : { ...table, chains: withReplaced(table.chains, chains) });
     }
     return { tables, chains: names };
   }

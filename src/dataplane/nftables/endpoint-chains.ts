@@ -3,13 +3,13 @@
  * `cali-thfw-`/`cali-fhfw-` for host endpoints) and the policy/profile chains they jump to.
  *
  * Endpoint chain body, as Felix renders it: conntrack → failsafe (host endpoints) → clear accept+pass marks →
- * drop encapsulated packets from workloads → per tier: clear pass mark, jump to each policy while neither
+ * per tier: clear pass mark (not needed before the first), jump to each policy while neither
  * the accept nor the pass mark is set, end-of-tier drop unless the tier passes, return if accepted → per
  * profile: jump while not accepted, then return if accepted → final drop. (Felix renders "jump if pass clear"
  * plus "return if accepted" after every policy; testing both bits in one rule halves the endpoint chains
  * with the same outcome, which matters because the kernel re-validates every reachable rule on each commit.
- * For the same reason a workload chain's conntrack and mark-clearing rules run once, in the dispatch chain
- * that jumps to it; see table.ts.) An endpoint that names a policy or profile we have no rules for is
+ * For the same reason a workload chain's conntrack, mark-clearing and encapsulated-packet drops run once,
+ * in the dispatch chain that jumps to it; see table.ts.) An endpoint that names a policy or profile we have no rules for is
  * programmed to drop (fail closed) rather than skip it.
  */
 import type { DataplaneConfig, PolicyRules, TierInfo } from '../../calc/dataplane-api.js';
@@ -73,7 +73,6 @@ export interface EndpointChainSpec {
   /** Clear the accept and pass marks first (false where the dispatch chain already did, see table.ts). */
   clearMarks?: boolean;
   failsafeChain?: string;
-  dropEncap?: boolean;
   /** Drop at the end of a tier with no verdict (false for untracked and preDNAT chains, which fall through). */
   endOfTierDrop: boolean;
   /** Final drop when nothing allowed (false for raw/mangle chains). */
@@ -99,14 +98,14 @@ export function renderEndpointChain(spec: EndpointChainSpec, state: DataplaneSta
   }
   if (spec.failsafeChain) rules.push(`jump ${spec.failsafeChain}`);
   if (spec.clearMarks ?? true) rules.push(CLEAR_ACCEPT_PASS);
-  if (spec.dropEncap) {
-    rules.push(`meta l4proto udp th dport 4789 drop comment ${nftString('Drop VXLAN encapped packets originating in workloads')}`);
-    if (family === 'ip') rules.push(`meta l4proto 4 drop comment ${nftString('Drop IPinIP encapped packets originating in workloads')}`);
-  }
+  // Every endpoint chain starts with both marks clear (here, or in the dispatch chain before it), so
+  // the first tier needs no "Start of tier" clear: one rule fewer per endpoint to re-validate.
+  let passMarkClear = true;
   for (const tier of spec.tiers) {
     const keys = spec.dir === 'ingress' ? tier.ingressPolicies : tier.egressPolicies;
     if (keys.length === 0) continue;
-    rules.push(`${CLEAR_PASS} comment ${nftString(`Start of tier ${tier.name}`)}`);
+    if (!passMarkClear) rules.push(`${CLEAR_PASS} comment ${nftString(`Start of tier ${tier.name}`)}`);
+    passMarkClear = false;
     let enforced = 0;
     for (const key of keys) {
       const pol = state.policies.get(key);

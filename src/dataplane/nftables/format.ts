@@ -73,13 +73,14 @@ function sameHook(a: NftChain, b: NftChain): boolean {
 /**
  * The chains among `names` whose rules differ between `prev` and `next`, with their new rules, for a caller
  * that knows nothing else changed (saves scanning the whole table for a policy edit); null when one of
- * them is missing from either side or changed hook.
+ * them is missing from one side only or changed hook. Names in neither table belong to other tables.
  */
 export function changedChains(prev: NftTable, next: NftTable, names: Iterable<string>): ChainRules[] | null {
   const out: ChainRules[] = [];
   for (const name of names) {
     const old = prev.chains.get(name);
     const c = next.chains.get(name);
+    if (!old && !c) continue;
     if (!old || !c || !sameHook(old, c)) return null;
     if (!sameRules(old, c)) out.push({ family: next.family, table: next.name, chain: name, rules: c.rules });
   }

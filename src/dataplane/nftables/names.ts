@@ -1,7 +1,8 @@
 /**
  * Calico's names and mark bits as they appear in our nftables tables.
  *
- * Felix's nftables mode keeps one table per family (`ip calico`, `ip6 calico`). Filter-layer chains keep
+ * Felix's nftables mode keeps one table per family (`ip calico`, `ip6 calico`); we add workload shard tables
+ * beside it (`calico-wl<n>`, see table.ts), whose chains and sets keep the same names. Filter-layer chains keep
  * Felix's iptables names (`cali-tw-<iface>`, `cali-pi-<id>`); chains that exist once per layer (base chains,
  * and policy chains rendered for the raw/mangle layers) carry the layer as a prefix (`filter-FORWARD`,
  * `raw-cali-pi-<id>`), as Felix's nftables table layer does.

@@ -3,10 +3,13 @@ import { test } from 'node:test';
 import { fixtureState } from './_fixtures.js';
 import { NftApplier, describeDrift } from './nft-applier.js';
 import { RecordingNftRunner } from './nft-runner.js';
-import { buildTable, RenderCache } from './table.js';
+import { buildTables, RenderCache, shardTableName, workloadShard } from './table.js';
 import type { DataplaneState, NftTable } from './model.js';
 
-const both = (s: DataplaneState): NftTable[] => [buildTable(s, 'ip'), buildTable(s, 'ip6')];
+const both = (s: DataplaneState): NftTable[] => [...buildTables(s, 'ip'), ...buildTables(s, 'ip6')];
+/** The shard tables holding the fixture's endpoint x/a and the one added below. */
+const XA = shardTableName(workloadShard('cali1a2b3c4d5e6'));
+const XC = shardTableName(workloadShard('calic0ffee0001'));
 
 function withPolicyRules(s: DataplaneState, key: string, port: number): DataplaneState {
   const policies = new Map(s.policies);
@@ -15,7 +18,7 @@ function withPolicyRules(s: DataplaneState, key: string, port: number): Dataplan
   return { ...s, policies };
 }
 
-test('the first apply is an atomic full replace of each table', async () => {
+test('the first apply is an atomic full replace of each family\'s tables', async () => {
   const runner = new RecordingNftRunner();
   const applier = new NftApplier(runner);
   const res = await applier.apply(both(fixtureState()));
@@ -35,10 +38,15 @@ test('a policy change sends only that chain (flush + rules), nothing when nothin
   assert.deepEqual(res, { mode: 'incremental', calls: 1 });
   const script = runner.scripts.at(-1)!;
   assert.deepEqual(script.split('\n').filter(Boolean), [
-    'flush chain ip calico cali-pi-knp/x/allow-frontend',
-    'add rule ip calico cali-pi-knp/x/allow-frontend meta l4proto tcp th dport 8443 meta mark set meta mark | 0x10000 return comment "cali:n1"',
-    'flush chain ip6 calico cali-pi-knp/x/allow-frontend',
-    'add rule ip6 calico cali-pi-knp/x/allow-frontend meta l4proto tcp th dport 8443 meta mark set meta mark | 0x10000 return comment "cali:n1"',
+    `flush chain ip ${XA} cali-pi-knp/x/allow-frontend`,
+    `add rule ip ${XA} cali-pi-knp/x/allow-frontend meta l4proto tcp th dport 8443 meta mark set meta mark | 0x10000 return comment "cali:n1"`,
+    // The new rules name no IP set, and no other rule in that shard uses these two.
+    `delete set ip ${XA} cali40s-frontend`,
+    `delete set ip ${XA} cali40n-http`,
+    `flush chain ip6 ${XA} cali-pi-knp/x/allow-frontend`,
+    `add rule ip6 ${XA} cali-pi-knp/x/allow-frontend meta l4proto tcp th dport 8443 meta mark set meta mark | 0x10000 return comment "cali:n1"`,
+    `delete set ip6 ${XA} cali60s-frontend`,
+    `delete set ip6 ${XA} cali60n-http`,
   ]);
   assert.deepEqual(await applier.apply(both(withPolicyRules(s0, 'knp/x/allow-frontend', 8443))), { mode: 'none', calls: 0 });
 });
@@ -52,9 +60,9 @@ test('IP set membership changes are element adds and deletes', async () => {
   ipSets.set('s:frontend', { type: 'net', members: new Set(['10.65.1.2/32', '10.65.3.3/32']) });
   await applier.apply(both({ ...s0, ipSets }));
   assert.deepEqual(runner.scripts.at(-1)!.split('\n').filter(Boolean), [
-    'delete element ip calico cali40s-frontend { 10.65.2.0/24 }',
-    'add element ip calico cali40s-frontend { 10.65.3.3 }',
-    'delete element ip6 calico cali60s-frontend { fd00::2 }',
+    `delete element ip ${XA} cali40s-frontend { 10.65.2.0/24 }`,
+    `add element ip ${XA} cali40s-frontend { 10.65.3.3 }`,
+    `delete element ip6 ${XA} cali60s-frontend { fd00::2 }`,
   ]);
 });
 
@@ -62,20 +70,22 @@ test('a new endpoint is first programmed as drop, then filled (fail closed)', as
   const runner = new RecordingNftRunner();
   const applier = new NftApplier(runner);
   const s0 = fixtureState();
-  await applier.apply([buildTable(s0, 'ip')]);
+  await applier.apply(buildTables(s0, 'ip'));
   const weps = new Map(s0.workloadEndpoints);
   weps.set('x/c', { key: 'x/c', interfaceName: 'calic0ffee0001', ipv4Nets: ['10.65.1.9/32'], ipv6Nets: [], tiers: [], profileIds: ['kns.x'] });
-  const res = await applier.apply([buildTable({ ...s0, workloadEndpoints: weps }, 'ip')]);
+  const res = await applier.apply(buildTables({ ...s0, workloadEndpoints: weps }, 'ip'));
   assert.deepEqual(res, { mode: 'incremental', calls: 2 });
   const first = runner.scripts[1]!;
-  assert.match(first, /add chain ip calico cali-tw-calic0ffee0001\n/);
-  assert.match(first, /add rule ip calico cali-tw-calic0ffee0001 drop comment "Endpoint not yet programmed \(fail closed\)"/);
-  assert.match(first, /add element ip calico cali-to-wl-dispatch \{ "calic0ffee0001" : goto cali-tw-calic0ffee0001 \}/);
-  assert.doesNotMatch(first, /add element ip calico cali-(to|from)-wl-programmed/, 'held at drop: not yet programmed');
+  assert.ok(first.includes(`add chain ip ${XC} cali-tw-calic0ffee0001\n`));
+  assert.ok(first.includes(`add rule ip ${XC} cali-tw-calic0ffee0001 drop comment "Endpoint not yet programmed (fail closed)"`));
+  assert.ok(first.includes(`add element ip ${XC} cali-to-wl-dispatch { "calic0ffee0001" : goto cali-tw-calic0ffee0001 }`));
+  assert.doesNotMatch(first, /add element ip \S+ cali-(to|from)-wl-programmed/, 'held at drop: not yet programmed');
+  assert.doesNotMatch(first, /add element ip \S+ cali-wl-ifaces/, 'unknown to the main table until filled, so dropped there too');
   const second = runner.scripts[2]!;
-  assert.match(second, /add element ip calico cali-to-wl-programmed \{ "calic0ffee0001" \}/);
-  assert.match(second, /flush chain ip calico cali-tw-calic0ffee0001\n/);
-  assert.match(second, /add rule ip calico cali-tw-calic0ffee0001 meta mark & 0x10000 == 0x0 jump cali-pri-kns.x/);
+  assert.ok(second.includes(`add element ip ${XC} cali-to-wl-programmed { "calic0ffee0001" }`));
+  assert.ok(second.includes(`add element ip calico cali-wl-ifaces { "calic0ffee0001" }`));
+  assert.ok(second.includes(`flush chain ip ${XC} cali-tw-calic0ffee0001\n`));
+  assert.ok(second.includes(`add rule ip ${XC} cali-tw-calic0ffee0001 meta mark & 0x10000 == 0x0 jump cali-pri-kns.x`));
 });
 
 test('when filling fails, the endpoint stays on drop and the error is reported', async () => {
@@ -84,25 +94,28 @@ test('when filling fails, the endpoint stays on drop and the error is reported',
   const s0 = fixtureState();
   // One render cache, as the driver keeps: unchanged endpoints keep their chains (only changed ones fail closed).
   const cache = new RenderCache();
-  await applier.apply([buildTable(s0, 'ip', cache)]);
+  await applier.apply(buildTables(s0, 'ip', cache));
   const weps = new Map(s0.workloadEndpoints);
   weps.set('x/c', { key: 'x/c', interfaceName: 'calic0ffee0001', ipv4Nets: ['10.65.1.9/32'], ipv6Nets: [], tiers: [], profileIds: ['kns.x'] });
   // Fail every script that would put the real rules in place (incremental fill and full replace).
-  runner.failNext(2, /cali-tw-calic0ffee0001 \{\n\t\t(?!drop comment)|flush chain ip calico cali-tw-calic0ffee0001/);
-  await assert.rejects(applier.apply([buildTable({ ...s0, workloadEndpoints: weps }, 'ip', cache)]), /injected failure/);
+  runner.failNext(2, /cali-tw-calic0ffee0001 \{\n\t\t(?!drop comment)|flush chain ip calico-wl\d cali-tw-calic0ffee0001/);
+  await assert.rejects(applier.apply(buildTables({ ...s0, workloadEndpoints: weps }, 'ip', cache)), /injected failure/);
   const last = runner.scripts.at(-1)!;
   assert.match(last, /^table ip calico\ndelete table ip calico\n/);
   assert.match(last, /chain cali-tw-calic0ffee0001 \{\n\t\tdrop comment "Endpoint not yet programmed \(fail closed\)"\n\t\}/);
-  const tw = applier.current![0]!.chains.get('cali-tw-calic0ffee0001')!;
+  const tw = applier.current!.find((t) => t.name === XC)!.chains.get('cali-tw-calic0ffee0001')!;
   assert.deepEqual(tw.rules, ['drop comment "Endpoint not yet programmed (fail closed)"']);
   // No endpoint held at drop has its established traffic accepted ahead of that drop either.
-  const table = applier.current![0]!;
   for (const [set, prefix] of [['cali-to-wl-programmed', 'cali-tw-'], ['cali-from-wl-programmed', 'cali-fw-']] as const) {
-    for (const iface of table.sets.get(set)!.elements) {
-      const chain = table.chains.get(prefix + JSON.parse(iface))!;
-      assert.notDeepEqual(chain.rules, ['drop comment "Endpoint not yet programmed (fail closed)"'], `${set} lists ${iface}`);
+    const programmed: string[] = [];
+    for (const table of applier.current!.slice(1)) {
+      for (const iface of table.sets.get(set)!.elements) {
+        const chain = table.chains.get(prefix + JSON.parse(iface))!;
+        assert.notDeepEqual(chain.rules, ['drop comment "Endpoint not yet programmed (fail closed)"'], `${set} lists ${iface}`);
+        programmed.push(iface);
+      }
     }
-    assert.deepEqual(table.sets.get(set)!.elements, ['"cali1a2b3c4d5e6"', '"calif00dfeed001"']);
+    assert.deepEqual(programmed.sort(), ['"cali1a2b3c4d5e6"', '"calif00dfeed001"']);
   }
 });
 
@@ -119,23 +132,26 @@ function listingOf(t: NftTable, mutate?: (items: object[]) => void): string {
 }
 
 test('describeDrift() notices a flushed chain, a missing chain and an emptied set', () => {
-  const t = buildTable(fixtureState(), 'ip');
-  assert.equal(describeDrift(t, listingOf(t)), undefined);
-  const flushed = listingOf(t, (items) => items.splice(0, items.length, ...items.filter((i) => !('rule' in i && (i as { rule: { chain: string } }).rule.chain === 'filter-FORWARD'))));
-  assert.match(describeDrift(t, flushed)!, /chain filter-FORWARD has 0 rules, expected 5/);
-  const noSet = listingOf(t, (items) => {
+  const [t, ...shards] = buildTables(fixtureState(), 'ip');
+  const shard = shards.find((x) => x.name === XA)!;
+  assert.equal(describeDrift(shard, listingOf(shard)), undefined);
+  assert.equal(describeDrift(t!, listingOf(t!)), undefined);
+  const flushed = listingOf(t!, (items) => items.splice(0, items.length, ...items.filter((i) => !('rule' in i && (i as { rule: { chain: string } }).rule.chain === 'filter-FORWARD'))));
+  assert.match(describeDrift(t!, flushed)!, /chain filter-FORWARD has 0 rules, expected 5/);
+  const noSet = listingOf(shard, (items) => {
     const s = items.find((i) => 'set' in i && (i as { set: { name: string } }).set.name === 'cali40s-frontend') as { set: { elem?: unknown[] } };
     delete s.set.elem;
   });
-  assert.match(describeDrift(t, noSet)!, /set cali40s-frontend has 0 elements, expected 2/);
+  assert.match(describeDrift(shard, noSet)!, /set cali40s-frontend has 0 elements, expected 2/);
 });
 
 test('checkAndRepair() replaces a missing or modified table, and leaves a matching one alone', async () => {
   const runner = new RecordingNftRunner();
   const applier = new NftApplier(runner);
-  const t = buildTable(fixtureState(), 'ip');
-  await applier.apply([t]);
-  runner.listings.set('ip calico', listingOf(t));
+  const tables = buildTables(fixtureState(), 'ip');
+  const t = tables[0]!;
+  await applier.apply(tables);
+  for (const x of tables) runner.listings.set(`ip ${x.name}`, listingOf(x));
   assert.equal(await applier.checkAndRepair(), undefined);
   assert.equal(await applier.checkAndRepair(), undefined);
   // Same structure, different content, no write of ours in between: someone edited a rule.

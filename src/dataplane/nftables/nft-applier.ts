@@ -122,6 +122,11 @@ export function describeDrift(table: NftTable, listingJson: string): string | un
   return undefined;
 }
 
+/** Whether `next` holds the same tables, in the same order, as `current`. */
+function sameTables(current: readonly NftTable[] | undefined, next: NftTable[]): current is NftTable[] {
+  return current !== undefined && current.length === next.length && current.every((t, i) => t.family === next[i]!.family && t.name === next[i]!.name);
+}
+
 export class NftApplier {
   readonly #runner: NftRunner;
   #current: NftTable[] | undefined;
@@ -139,7 +144,7 @@ export class NftApplier {
 
   async apply(next: NftTable[]): Promise<ApplyResult> {
     const current = this.#current;
-    if (!current || current.length !== next.length || current.some((t, i) => t.family !== next[i]!.family)) {
+    if (!sameTables(current, next)) {
       return this.#replaceOrFailClosed(current, next, 0);
     }
     let calls = 0;
@@ -174,7 +179,7 @@ export class NftApplier {
    */
   async applyChains(next: NftTable[], chains: ReadonlySet<string>): Promise<ApplyResult> {
     const current = this.#current;
-    if (!current || current.length !== next.length || current.some((t, i) => t.family !== next[i]!.family)) return this.apply(next);
+    if (!sameTables(current, next)) return this.apply(next);
     const changes: ChainRules[] = [];
     for (const [i, t] of current.entries()) {
       const c = changedChains(t, next[i]!, chains);
@@ -213,16 +218,17 @@ export class NftApplier {
     this.#wroteSinceCheck = true;
     try {
       calls++;
-      // One transaction per table, run side by side: each family's table is replaced atomically (a
-      // packet only ever meets its own family's table), and two nft processes parse the two halves of a
-      // dual-stack ruleset on two cores instead of one after the other.
-      const results = await Promise.allSettled(next.map((t) => this.#runner.run(fullReplaceScript([t]))));
+      // One transaction per family, run side by side: each family's tables are replaced atomically (a
+      // packet only ever meets its own family's tables), and two nft processes parse the two halves of
+      // a dual-stack ruleset on two cores instead of one after the other.
+      const families = [...new Set(next.map((t) => t.family))];
+      const results = await Promise.allSettled(families.map((f) => this.#runner.run(fullReplaceScript(next.filter((t) => t.family === f)))));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       this.#current = next;
       return { mode: 'full', calls };
     } catch (err) {
-      const closed = next.map((t) => failClosedTable(current?.find((c) => c.family === t.family), t));
+      const closed = next.map((t) => failClosedTable(current?.find((c) => c.family === t.family && c.name === t.name), t));
       calls++;
       try {
         await this.#runner.run(fullReplaceScript(closed));
@@ -250,9 +256,9 @@ export class NftApplier {
         break;
       }
       const hash = createHash('sha256').update(listing).digest('hex');
-      hashes.set(t.family, hash);
+      hashes.set(`${t.family} ${t.name}`, hash);
       drift = describeDrift(t, listing);
-      const previous = this.#listingHashes.get(t.family);
+      const previous = this.#listingHashes.get(`${t.family} ${t.name}`);
       if (!drift && !this.#wroteSinceCheck && previous !== undefined && previous !== hash) {
         drift = `table ${t.family} ${t.name} was modified by someone else`;
       }

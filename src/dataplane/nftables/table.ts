@@ -4,7 +4,7 @@
  * are cached by object identity, so the driver replaces those objects rather than mutating them).
  */
 import type { DataplaneConfig, HostEndpointInfo, PolicyRules, TierInfo, WorkloadEndpointInfo } from '../../calc/dataplane-api.js';
-import type { DataplaneState, IPSetState, NftChain, NftMap, NftSet, NftTable } from './model.js';
+import type { BaseChainHook, DataplaneState, IPSetState, NftChain, NftMap, NftSet, NftTable } from './model.js';
 import {
   CLEAR_ACCEPT_PASS,
   IF_ACCEPTED,
@@ -125,7 +125,7 @@ function workloadChains(ep: WorkloadEndpointInfo, state: DataplaneState, family:
   const common = { tiers: ep.tiers, profileIds: ep.profileIds, layer: 'filter', conntrack: false, clearMarks: false, endOfTierDrop: true, finalDrop: true, useProfiles: true } as const;
   return [
     renderEndpointChain({ ...common, name: chainName('cali-tw-', ep.interfaceName), dir: 'ingress' }, state, family),
-    renderEndpointChain({ ...common, name: chainName('cali-fw-', ep.interfaceName), dir: 'egress', dropEncap: true }, state, family),
+    renderEndpointChain({ ...common, name: chainName('cali-fw-', ep.interfaceName), dir: 'egress' }, state, family),
   ];
 }
 
@@ -201,84 +201,204 @@ function failsafeChain(name: string, ports: FailsafePorts, family: NftFamily, in
 }
 
 /**
- * A workload dispatch chain. Felix starts every workload chain with "accept established, drop invalid,
+ * A shard's workload dispatch chain. Felix starts every workload chain with "accept established, drop invalid,
  * clear the marks"; here those run once, before the verdict map, with the accept limited to interfaces
  * whose chain is programmed (`programmed` set: an endpoint still held at drop while it is filled, or
- * failed closed, is left out, so it gets no established traffic either). Same verdicts, and about a fifth
- * fewer rules for the kernel to re-validate on every commit.
+ * failed closed, is left out, so it gets no established traffic either). The from-workload chain also
+ * drops encapsulated packets here rather than in each cali-fw- chain. Same verdicts, and about a third
+ * fewer rules per endpoint for the kernel to re-validate on every commit.
  */
-function workloadDispatchChain(name: string, ifKw: 'iifname' | 'oifname', prefixes: string[], programmed: string, config: DataplaneConfig): NftChain {
-  const chain = dispatchChain(name, ifKw, prefixes, true);
-  const prologue = [`ct state established,related ${ifKw} @${programmed} accept`];
-  if (!config.disableConntrackInvalidCheck) prologue.push('ct state invalid drop');
-  prologue.push(CLEAR_ACCEPT_PASS);
-  return { name, rules: [...prologue, ...chain.rules] };
+function workloadDispatchChain(name: string, ifKw: 'iifname' | 'oifname', programmed: string, config: DataplaneConfig, family: NftFamily): NftChain {
+  const rules = [`ct state established,related ${ifKw} @${programmed} accept`];
+  if (!config.disableConntrackInvalidCheck) rules.push('ct state invalid drop');
+  rules.push(CLEAR_ACCEPT_PASS);
+  if (ifKw === 'iifname') {
+    // Felix drops these at the top of every cali-fw- chain (after conntrack); here once for all workloads.
+    rules.push(`meta l4proto udp th dport 4789 drop comment ${nftString('Drop VXLAN encapped packets originating in workloads')}`);
+    if (family === 'ip') rules.push(`meta l4proto 4 drop comment ${nftString('Drop IPinIP encapped packets originating in workloads')}`);
+  }
+  // Only this shard's interfaces get here, and each has an entry: a miss would be a bug, so it drops.
+  rules.push(`${ifKw} vmap @${name}`, `drop comment ${nftString('Unknown interface')}`);
+  return { name, rules };
 }
 
-function dispatchChain(name: string, ifKw: 'iifname' | 'oifname', prefixes: string[], unknownDrop: boolean, anyChain?: string): NftChain {
+function dispatchChain(name: string, ifKw: 'iifname' | 'oifname', prefixes: string[], anyChain?: string): NftChain {
   const rules: string[] = [];
-  if (!unknownDrop) for (const p of prefixes) rules.push(`${ifKw} ${nftString(`${p}*`)} return comment ${nftString('Workload interfaces are not host endpoints')}`);
+  for (const p of prefixes) rules.push(`${ifKw} ${nftString(`${p}*`)} return comment ${nftString('Workload interfaces are not host endpoints')}`);
   rules.push(`${ifKw} vmap @${name}`);
-  if (unknownDrop) for (const p of prefixes) rules.push(`${ifKw} ${nftString(`${p}*`)} drop comment ${nftString('Unknown interface')}`);
   if (anyChain) rules.push(`${ifKw} != "lo" goto ${anyChain}`);
   return { name, rules };
 }
 
-/** Build the full table for one family. */
-export function buildTable(state: DataplaneState, family: NftFamily, cache: RenderCache = new RenderCache()): NftTable {
-  const { config } = state;
-  const chains = new Map<string, NftChain>();
-  const sets = new Map<string, NftSet>();
-  const maps = new Map<string, NftMap>();
-  const add = (c: NftChain): void => void chains.set(c.name, c);
-  const mapEntries = new Map<string, Map<string, string>>(
-    [WL_TO_DISPATCH, WL_FROM_DISPATCH, HEP_FROM, HEP_TO, HEP_FROM_FWD, HEP_TO_FWD].map((n) => [n, new Map<string, string>()]),
-  );
+/**
+ * Workload endpoints are spread over this many tables per family by a hash of their interface name.
+ * The kernel re-validates every rule reachable from a table's base chains whenever a rule in that table
+ * changes, so a policy edit costs time in proportion to the table it lands in: sharding makes an edit
+ * that concerns a few endpoints re-validate a quarter of them, not all. Verdicts are unchanged: each
+ * shard's base chains run after the main table's (priority filter + 1) and only for their own
+ * interfaces, and netfilter runs every base chain on a hook until one drops, so a packet passes only if
+ * the main table and the shards of its source and destination workloads all let it through.
+ */
+export const WORKLOAD_SHARDS = 4;
+/** All workload interfaces in the main table; a shard's own in each shard. */
+export const WL_IFACES = 'cali-wl-ifaces';
 
+/** The shard of a workload interface: FNV-1a of its name. Pure and stable across restarts. */
+export function workloadShard(interfaceName: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < interfaceName.length; i++) h = Math.imul(h ^ interfaceName.charCodeAt(i), 0x01000193) >>> 0;
+  return h % WORKLOAD_SHARDS;
+}
+
+export function shardTableName(shard: number): string {
+  return `${TABLE_NAME}-wl${shard}`;
+}
+
+/** Set names a chain's rules refer to (`@name`), memoised per chain object. */
+const chainSetRefs = new WeakMap<NftChain, string[]>();
+export function setReferences(c: NftChain): string[] {
+  let refs = chainSetRefs.get(c);
+  if (!refs) {
+    refs = [];
+    for (const r of c.rules) for (const m of r.matchAll(/@([A-Za-z0-9_./-]+)/g)) refs.push(m[1]!);
+    chainSetRefs.set(c, refs);
+  }
+  return refs;
+}
+
+/** What a table's endpoint chains jump to: `i|<policy>` / `e|<policy>`, and profile names. */
+interface References {
+  policies: Set<string>;
+  profiles: Set<string>;
+}
+
+function noteTiers(refs: References, tiers: TierInfo[]): void {
+  for (const t of tiers) {
+    for (const k of t.ingressPolicies) refs.policies.add(`i|${k}`);
+    for (const k of t.egressPolicies) refs.policies.add(`e|${k}`);
+  }
+}
+
+/**
+ * Chains, sets and maps being gathered for one table. A policy or profile chain is in a table exactly
+ * when an endpoint chain there refers to it, and an IP set exactly when a rule there names it.
+ */
+class TableBuilder {
+  readonly chains = new Map<string, NftChain>();
+  readonly sets = new Map<string, NftSet>();
+  readonly maps = new Map<string, NftMap>();
+  readonly refs: References = { policies: new Set(), profiles: new Set() };
+
+  add(c: NftChain): void {
+    this.chains.set(c.name, c);
+  }
+
+  finish(family: NftFamily, name: string, state: DataplaneState, cache: RenderCache, ipSets: ReadonlyMap<string, NftSet>): NftTable {
+    const { config } = state;
+    for (const ref of this.refs.policies) {
+      const key = ref.slice(2);
+      const pol = state.policies.get(key);
+      // Missing: the endpoint chain already fails closed. Staged: it is not jumped to.
+      if (!pol || pol.rules.staged) continue;
+      const [inbound, outbound] = cache.policy(key, pol.rules, family, config);
+      this.add(ref[0] === 'i' ? inbound! : outbound!);
+    }
+    for (const profile of this.refs.profiles) {
+      const rules = state.profiles.get(profile);
+      if (rules) for (const c of cache.profile(profile, rules, family, config)) this.add(c);
+    }
+    for (const c of this.chains.values()) {
+      for (const ref of setReferences(c)) {
+        const s = ipSets.get(ref);
+        if (s) this.sets.set(ref, s);
+      }
+    }
+    return { family, name, chains: this.chains, sets: this.sets, maps: this.maps };
+  }
+}
+
+/**
+ * Build the tables for one family: the main table (`calico`: host endpoints, base chains, NAT) first, then
+ * the workload shards (`calico-wl0`...).
+ */
+export function buildTables(state: DataplaneState, family: NftFamily, cache: RenderCache = new RenderCache()): NftTable[] {
+  const ipSets = new Map<string, NftSet>();
   for (const [id, set] of state.ipSets) {
     const s = cache.ipSet(id, set, family);
-    sets.set(s.name, s);
+    ipSets.set(s.name, s);
   }
-  // A policy's chain for one direction exists when it has rules there or an endpoint jumps to it:
-  // most policies have one direction only, and every chain costs nft a cache entry on each run.
-  const referenced = new Set<string>();
-  const noteTiers = (tiers: TierInfo[]): void => {
-    for (const t of tiers) {
-      for (const k of t.ingressPolicies) referenced.add(`i|${k}`);
-      for (const k of t.egressPolicies) referenced.add(`e|${k}`);
-    }
-  };
-  // A workload with no address of this family has no chains in this family's table: its interface maps
-  // straight to drop (see below), and its policies are not referenced from here.
-  const hasFamilyAddress = (ep: WorkloadEndpointInfo): boolean => (family === 'ip' ? ep.ipv4Nets : ep.ipv6Nets).length > 0;
-  for (const ep of state.workloadEndpoints.values()) if (hasFamilyAddress(ep)) noteTiers(ep.tiers);
-  for (const ep of state.hostEndpoints.values()) [ep.tiers, ep.forwardTiers, ep.untrackedTiers, ep.preDNATTiers].forEach(noteTiers);
-  for (const [key, pol] of state.policies) {
-    if (pol.rules.staged) continue;
-    const [inbound, outbound] = cache.policy(key, pol.rules, family, config);
-    if (inbound!.rules.length > 0 || referenced.has(`i|${key}`)) add(inbound!);
-    if (outbound!.rules.length > 0 || referenced.has(`e|${key}`)) add(outbound!);
-  }
-  for (const [name, rules] of state.profiles) for (const c of cache.profile(name, rules, family, config)) add(c);
-
-  const toProgrammed: string[] = [];
-  const fromProgrammed: string[] = [];
+  const shards = Array.from({ length: WORKLOAD_SHARDS }, () => {
+    // Every shard has the same skeleton, endpoints or not, so its hooks never come and go.
+    const b = new TableBuilder();
+    for (const name of [WL_TO_DISPATCH, WL_FROM_DISPATCH]) b.maps.set(name, { name, type: 'ifname : verdict', elements: new Map() });
+    for (const name of [WL_IFACES, WL_TO_PROGRAMMED, WL_FROM_PROGRAMMED]) b.sets.set(name, { name, type: 'ifname', interval: false, elements: [] });
+    return b;
+  });
+  const allWorkloads: string[] = [];
   for (const ep of state.workloadEndpoints.values()) {
-    if (!hasFamilyAddress(ep)) {
-      // Nothing of this family can be addressed to or from it, so nothing of this family passes: a drop
-      // verdict instead of chains keeps this family's table (and the kernel's validation of it) small
-      // where a cluster is single-stack. Never more open than its chains would be.
-      mapEntries.get(WL_TO_DISPATCH)!.set(nftString(ep.interfaceName), 'drop');
-      mapEntries.get(WL_FROM_DISPATCH)!.set(nftString(ep.interfaceName), 'drop');
-      continue;
-    }
-    const [tw, fw] = cache.workload(ep, state, family);
-    add(tw!);
-    add(fw!);
-    toProgrammed.push(nftString(ep.interfaceName));
-    fromProgrammed.push(nftString(ep.interfaceName));
-    mapEntries.get(WL_TO_DISPATCH)!.set(nftString(ep.interfaceName), `goto ${tw!.name}`);
-    mapEntries.get(WL_FROM_DISPATCH)!.set(nftString(ep.interfaceName), `goto ${fw!.name}`);
+    const iface = nftString(ep.interfaceName);
+    allWorkloads.push(iface);
+    addWorkload(shards[workloadShard(ep.interfaceName)]!, ep, iface, state, family, cache);
+  }
+  const main = buildMainTable(state, family, allWorkloads, cache, ipSets);
+  return [main, ...shards.map((b, k) => finishShard(b, k, state, family, cache, ipSets))];
+}
+
+function addWorkload(b: TableBuilder, ep: WorkloadEndpointInfo, iface: string, state: DataplaneState, family: NftFamily, cache: RenderCache): void {
+  const elements = (name: string): string[] => b.sets.get(name)!.elements as string[];
+  const map = (name: string): Map<string, string> => b.maps.get(name)!.elements as Map<string, string>;
+  elements(WL_IFACES).push(iface);
+  if ((family === 'ip' ? ep.ipv4Nets : ep.ipv6Nets).length === 0) {
+    // Nothing of this family can be addressed to or from it, so nothing of this family passes: a drop
+    // verdict instead of chains keeps this family's tables (and the kernel's validation of them) small
+    // where a cluster is single-stack. Never more open than its chains would be.
+    map(WL_TO_DISPATCH).set(iface, 'drop');
+    map(WL_FROM_DISPATCH).set(iface, 'drop');
+    return;
+  }
+  const [tw, fw] = cache.workload(ep, state, family);
+  b.add(tw!);
+  b.add(fw!);
+  noteTiers(b.refs, ep.tiers);
+  for (const p of ep.profileIds) b.refs.profiles.add(p);
+  elements(WL_TO_PROGRAMMED).push(iface);
+  elements(WL_FROM_PROGRAMMED).push(iface);
+  map(WL_TO_DISPATCH).set(iface, `goto ${tw!.name}`);
+  map(WL_FROM_DISPATCH).set(iface, `goto ${fw!.name}`);
+}
+
+function finishShard(b: TableBuilder, shard: number, state: DataplaneState, family: NftFamily, cache: RenderCache, ipSets: ReadonlyMap<string, NftSet>): NftTable {
+  const { config } = state;
+  for (const name of [WL_IFACES, WL_TO_PROGRAMMED, WL_FROM_PROGRAMMED]) {
+    const s = b.sets.get(name)!;
+    b.sets.set(name, { ...s, elements: [...s.elements].sort() });
+  }
+  b.add(workloadDispatchChain(WL_TO_DISPATCH, 'oifname', WL_TO_PROGRAMMED, config, family));
+  b.add(workloadDispatchChain(WL_FROM_DISPATCH, 'iifname', WL_FROM_PROGRAMMED, config, family));
+  // Neighbour discovery to the host is never subject to a workload's egress policy.
+  b.add({ name: 'cali-wl-to-host', rules: [...neighbourDiscovery(family), `jump ${WL_FROM_DISPATCH}`] });
+  const hook = (h: 'forward' | 'input'): BaseChainHook => ({ type: 'filter', hook: h, priority: 'filter + 1' });
+  b.add({
+    name: 'filter-FORWARD',
+    hook: hook('forward'),
+    rules: [`iifname @${WL_IFACES} jump ${WL_FROM_DISPATCH}`, `oifname @${WL_IFACES} jump ${WL_TO_DISPATCH}`],
+  });
+  b.add({ name: 'filter-INPUT', hook: hook('input'), rules: [`iifname @${WL_IFACES} jump cali-wl-to-host`] });
+  return b.finish(family, shardTableName(shard), state, cache, ipSets);
+}
+
+function neighbourDiscovery(family: NftFamily): string[] {
+  return family === 'ip6' ? ['icmpv6 type { 130, 131, 132, 133, 135, 136 } accept'] : [];
+}
+
+function buildMainTable(state: DataplaneState, family: NftFamily, allWorkloads: string[], cache: RenderCache, ipSets: ReadonlyMap<string, NftSet>): NftTable {
+  const { config } = state;
+  const b = new TableBuilder();
+  const add = (c: NftChain): void => b.add(c);
+  const mapEntries = new Map<string, Map<string, string>>([HEP_FROM, HEP_TO, HEP_FROM_FWD, HEP_TO_FWD].map((n) => [n, new Map<string, string>()]));
+  for (const ep of state.hostEndpoints.values()) {
+    [ep.tiers, ep.forwardTiers, ep.untrackedTiers, ep.preDNATTiers].forEach((t) => noteTiers(b.refs, t));
+    for (const p of ep.profileIds) b.refs.profiles.add(p);
   }
 
   const prefixes = config.interfacePrefixes.length > 0 ? config.interfacePrefixes : ['cali'];
@@ -302,28 +422,31 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
     if (r.mangleIn) mangleIn.push(`${match('iifname')} jump ${r.mangleIn}`);
   }
 
-  for (const [name, elements] of mapEntries) maps.set(name, { name, type: 'ifname : verdict', elements });
-  for (const [name, elements] of [[WL_TO_PROGRAMMED, toProgrammed], [WL_FROM_PROGRAMMED, fromProgrammed]] as const) {
-    sets.set(name, { name, type: 'ifname', interval: false, elements: [...elements].sort() });
-  }
-  add(workloadDispatchChain(WL_TO_DISPATCH, 'oifname', prefixes, WL_TO_PROGRAMMED, config));
-  add(workloadDispatchChain(WL_FROM_DISPATCH, 'iifname', prefixes, WL_FROM_PROGRAMMED, config));
-  add(dispatchChain(HEP_FROM, 'iifname', prefixes, false, anyHep[HEP_FROM]));
-  add(dispatchChain(HEP_TO, 'oifname', prefixes, false, anyHep[HEP_TO]));
-  add(dispatchChain(HEP_FROM_FWD, 'iifname', prefixes, false, anyHep[HEP_FROM_FWD]));
-  add(dispatchChain(HEP_TO_FWD, 'oifname', prefixes, false, anyHep[HEP_TO_FWD]));
+  for (const [name, elements] of mapEntries) b.maps.set(name, { name, type: 'ifname : verdict', elements });
+  b.sets.set(WL_IFACES, { name: WL_IFACES, type: 'ifname', interval: false, elements: [...allWorkloads].sort() });
+  add(dispatchChain(HEP_FROM, 'iifname', prefixes, anyHep[HEP_FROM]));
+  add(dispatchChain(HEP_TO, 'oifname', prefixes, anyHep[HEP_TO]));
+  add(dispatchChain(HEP_FROM_FWD, 'iifname', prefixes, anyHep[HEP_FROM_FWD]));
+  add(dispatchChain(HEP_TO_FWD, 'oifname', prefixes, anyHep[HEP_TO_FWD]));
   add(failsafeChain('cali-failsafe-in', config.failsafeInboundHostPorts, family, true));
   add(failsafeChain('cali-failsafe-out', config.failsafeOutboundHostPorts, family, false));
   if (rawIn.length > 0) add(failsafeChain(RAW_FAILSAFE_IN, config.failsafeInboundHostPorts, family, true, config.failsafeOutboundHostPorts));
   if (rawOut.length > 0) add(failsafeChain(RAW_FAILSAFE_OUT, config.failsafeOutboundHostPorts, family, false, config.failsafeInboundHostPorts));
 
-  const wlToHost: string[] = [];
-  if (family === 'ip6') wlToHost.push('icmpv6 type { 130, 131, 132, 133, 135, 136 } accept');
-  wlToHost.push(`jump ${WL_FROM_DISPATCH}`);
+  // Workload egress policy runs in the interface's shard; here only what applies to every workload.
+  const unknown = (kw: string): string => `${kw} != @${WL_IFACES} drop comment ${nftString('Unknown interface')}`;
   const action = config.defaultEndpointToHostAction;
   const actionComment = `comment ${nftString('Configured DefaultEndpointToHostAction')}`;
-  wlToHost.push(`${action === 'Accept' ? 'accept' : action === 'Return' ? 'return' : 'drop'} ${actionComment}`);
-  add({ name: 'cali-wl-to-host', rules: wlToHost });
+  add({
+    name: 'cali-wl-to-host',
+    rules: [
+      ...neighbourDiscovery(family),
+      unknown('iifname'),
+      // Replies to the host's own connections; the shard still vets them (held or failed endpoints drop).
+      'ct state established,related accept',
+      `${action === 'Accept' ? 'accept' : action === 'Return' ? 'return' : 'drop'} ${actionComment}`,
+    ],
+  });
 
   const untrackedAccept = rawOut.length > 0 ? [`${IF_ACCEPTED} ct state untracked accept`] : [];
   // A packet that untracked (raw) or pre-DNAT (mangle) policy allowed skips normal host endpoint policy
@@ -342,8 +465,8 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
     hook: { type: 'filter', hook: 'forward', priority: 'filter' },
     rules: [
       `${preAccepted ? `${IF_NOT_ACCEPTED} ` : ''}jump ${HEP_FROM_FWD}`,
-      ...perPrefix('iifname', `jump ${WL_FROM_DISPATCH}`),
-      ...perPrefix('oifname', `jump ${WL_TO_DISPATCH}`),
+      ...perPrefix('iifname', unknown('iifname')),
+      ...perPrefix('oifname', unknown('oifname')),
       `jump ${HEP_TO_FWD}`,
       accepted,
     ],
@@ -367,11 +490,11 @@ export function buildTable(state: DataplaneState, family: NftFamily, cache: Rend
 
   const pools = renderPoolSets(state.ipPools.values(), family);
   if (pools.masq.elements.length > 0) {
-    sets.set(pools.masq.name, pools.masq);
-    sets.set(pools.all.name, pools.all);
+    b.sets.set(pools.masq.name, pools.masq);
+    b.sets.set(pools.all.name, pools.all);
     const addr = family === 'ip' ? 'ip' : 'ip6';
     add({ name: 'cali-nat-outgoing', rules: [`${addr} saddr @${pools.masq.name} ${addr} daddr != @${pools.all.name} masquerade`] });
     add({ name: 'nat-POSTROUTING', hook: { type: 'nat', hook: 'postrouting', priority: 'srcnat' }, rules: ['jump cali-nat-outgoing'] });
   }
-  return { family, name: TABLE_NAME, chains, sets, maps };
+  return b.finish(family, TABLE_NAME, state, cache, ipSets);
 }
