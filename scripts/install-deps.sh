@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the agent, the lab and the test suite call.
+# Installs the Debian packages the agent, the lab and the test suite call, and the C compiler the
+# build needs for the CNI plugin's netns addon (scripts/build-native.mjs).
 # Idempotent: when everything is present it does nothing (no apt-get update).
 # Never lets a package's postinst start a daemon (bird, etcd) in the root namespace.
 set -euo pipefail
@@ -10,6 +11,7 @@ PKGS=(
   etcd-server etcd-client
   bird2
   containernetworking-plugins
+  gcc libc6-dev
 )
 
 missing=()

@@ -13,7 +13,7 @@ import { buildWorkloadEndpoint } from './endpoint.js';
 import { holdPoint } from './errors.js';
 import { determineMTU, determineNodename } from './host.js';
 import { CALICO_IPAM, assignCalico, execIPAM, newIPAMClient, releaseCalico } from './ipam.js';
-import { PodWiring, deleteHostLink, hostLinkExists, netnsExists } from './linux-dataplane.js';
+import { cniDataplane, hostLinkExists, netnsExists } from './dataplane.js';
 import { randomMac, workloadIDs, type WorkloadIDs } from './names.js';
 import type { NetConf } from './netconf.js';
 import { buildAddResult } from './result.js';
@@ -72,8 +72,10 @@ export async function cmdAdd(conf: NetConf, env: CniEnv, procEnv: NodeJS.Process
     throw new CniError(CNI_ERR.INVALID_NETWORK_CONFIG, `annotation ${ANNOTATION_HW_ADDR}: invalid MAC address "${containerMac}"`);
   }
 
-  // The links need no address: start `ip` now so its start-up overlaps ours (datastore, IPAM).
-  const wiring = new PodWiring({
+  // The links need no address: create them now (on the ip path, start `ip` now so its start-up
+  // overlaps ours: datastore, IPAM). A failure surfaces in complete(), inside the rollback below.
+  const dataplane = await cniDataplane(procEnv);
+  const wiring = dataplane.wirePod({
     hostVeth: ids.hostVeth,
     containerIf: env.ifName,
     containerMac,
@@ -117,7 +119,7 @@ export async function cmdAdd(conf: NetConf, env: CniEnv, procEnv: NodeJS.Process
     // Any stale veth was deleted before ours was added, so a host veth by this name now is ours;
     // deleting it takes the pod end with it.
     await wiring.abort();
-    await deleteHostLink(ids.hostVeth).catch(() => undefined);
+    await dataplane.deleteHostLink(ids.hostVeth).catch(() => undefined);
     if (addresses && source) await source.release().catch(() => undefined);
     throw err;
   }

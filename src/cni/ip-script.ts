@@ -1,7 +1,8 @@
 /**
- * The `ip -batch` lines that wire a pod the Calico way (pure: text in, text out). ADD feeds them
- * to two `ip -batch -` processes, one in the host netns and one in the pod's, in two parts each:
- * links first (before the addresses are known), then addresses and routes.
+ * The `ip -batch` lines that wire a pod the Calico way (pure: text in, text out), and so the spec of
+ * that wiring: the netlink path (netlink-dataplane.ts) sends the requests these lines make. The ip
+ * path (linux-dataplane.ts) feeds them to two `ip -batch -` processes, one in the host netns and one
+ * in the pod's, in two parts each: links first (before the addresses are known), then addresses and routes.
  */
 
 /** The link-local next hop every pod routes through; the host veth answers ARP for it (proxy_arp). */

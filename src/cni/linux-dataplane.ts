@@ -1,33 +1,24 @@
 /**
- * Kernel side of ADD/DEL/CHECK: feeds the ip-script lines to `ip` (host netns directly, pod netns
- * via `nsenter --net=<path>`), writes the host veth's sysctls straight to /proc/sys (this process
- * already lives in the host netns, so no process is needed), and reads state back for CHECK.
+ * The ip path of ADD/DEL (see dataplane.ts), and CHECK's reading of kernel state: feeds the
+ * ip-script lines to `ip` (host netns directly, pod netns via `nsenter --net=<path>`), writes the
+ * host veth's sysctls straight to /proc/sys (this process already lives in the host netns, so no
+ * process is needed), and reads state back with `ip -j`.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { hostLinkExists, netnsExists, writeHostSysctls, type CniDataplane, type PodWiring } from './dataplane.js';
 import { execCapture } from './exec.js';
-import { HOST_IP_ARGV, containerAddressLines, containerLinkLines, hostLinkLines, hostRouteLines, hostSysctls, type PodLinks } from './ip-script.js';
+import { HOST_IP_ARGV, containerAddressLines, containerLinkLines, hostLinkLines, hostRouteLines, type PodLinks } from './ip-script.js';
 import { IpBatchSession } from './ip-session.js';
 import { CNI_ERR, CniError } from './types.js';
 
 const IP = 'ip';
 const NSENTER = 'nsenter';
 
-/** Whether a link with this name exists in our (the host) netns: a /proc lookup, no process. */
-export function hostLinkExists(name: string): boolean {
-  return existsSync(`/proc/sys/net/ipv4/conf/${name}`);
-}
-
-/** Whether the netns path still names a namespace. */
-export function netnsExists(path: string): boolean {
-  return path !== '' && existsSync(path);
-}
-
 /**
- * One ADD's wiring, started before the addresses are known (see IpBatchSession):
- * `start` creates the veth pair and brings both ends up; `complete` adds addresses, routes and the
+ * One ADD's wiring, started before the addresses are known (see IpBatchSession): the constructor
+ * creates the veth pair and brings both ends up; `complete` adds addresses, routes and the
  * host sysctls; `abort` stops feeding ip and waits for it, before any rollback.
  */
-export class PodWiring {
+export class IpPodWiring implements PodWiring {
   readonly #links: PodLinks;
   readonly #host: IpBatchSession;
   readonly #pod: IpBatchSession;
@@ -46,13 +37,7 @@ export class PodWiring {
 
   async complete(addresses: string[]): Promise<void> {
     await this.#linked;
-    for (const [file, value] of hostSysctls(this.#links.hostVeth, addresses)) {
-      try {
-        writeFileSync(`/proc/sys/${file}`, value);
-      } catch (err) {
-        throw new CniError(CNI_ERR.INTERNAL, `failed to set ${file.replace(/\//g, '.')}=${value}: ${(err as Error).message}`);
-      }
-    }
+    writeHostSysctls(this.#links.hostVeth, addresses);
     this.#host.send(hostRouteLines(this.#links.hostVeth, addresses));
     this.#pod.send(containerAddressLines(this.#links.containerIf, addresses));
     // A closing `link show` on each side: its output means every command before it succeeded.
@@ -91,6 +76,13 @@ export async function deleteContainerLink(netns: string, ifName: string): Promis
   throw new CniError(CNI_ERR.INTERNAL, `failed to delete ${ifName} in ${netns}: ${r.stderr.trim()}`);
 }
 
+export const ipDataplane: CniDataplane = {
+  kind: 'ip',
+  wirePod: (links) => new IpPodWiring(links),
+  deleteHostLink,
+  deleteContainerLink,
+};
+
 export interface LinkState {
   ifname: string;
   address?: string;
@@ -125,10 +117,16 @@ export async function readContainerState(netns: string, ifName: string): Promise
   return { link: out[0]![0] as AddrState, routes: out[1] as RouteState[] };
 }
 
-/** The host side: the veth and the routes through it (undefined when the veth is missing). */
+/**
+ * The host side: the veth and the routes through it, IPv4 and IPv6 (undefined when the veth is
+ * missing). `route show` lists one family, and a batch line cannot take `-6`: a second batch.
+ */
 export async function readHostState(hostVeth: string): Promise<{ link: LinkState; routes: RouteState[] } | undefined> {
   if (!hostLinkExists(hostVeth)) return undefined;
-  const out = await readBatch([IP], `addr show dev ${hostVeth}\nroute show dev ${hostVeth}\n`);
+  const [out, out6] = await Promise.all([
+    readBatch([IP], `addr show dev ${hostVeth}\nroute show dev ${hostVeth}\n`),
+    readBatch([IP, '-6'], `route show dev ${hostVeth}\n`),
+  ]);
   if (!out || out.length < 2 || !out[0]![0]) return undefined;
-  return { link: out[0]![0] as LinkState, routes: out[1] as RouteState[] };
+  return { link: out[0]![0] as LinkState, routes: [...(out[1] as RouteState[]), ...((out6?.[0] ?? []) as RouteState[])] };
 }
