@@ -327,51 +327,54 @@ export function buildTables(state: DataplaneState, family: NftFamily, cache: Ren
     const s = cache.ipSet(id, set, family);
     ipSets.set(s.name, s);
   }
-  const shards = Array.from({ length: WORKLOAD_SHARDS }, () => {
-    // Every shard has the same skeleton, endpoints or not, so its hooks never come and go.
-    const b = new TableBuilder();
-    for (const name of [WL_TO_DISPATCH, WL_FROM_DISPATCH]) b.maps.set(name, { name, type: 'ifname : verdict', elements: new Map() });
-    for (const name of [WL_IFACES, WL_TO_PROGRAMMED, WL_FROM_PROGRAMMED]) b.sets.set(name, { name, type: 'ifname', interval: false, elements: [] });
-    return b;
-  });
+  const shards = Array.from({ length: WORKLOAD_SHARDS }, () => new ShardBuilder());
   const allWorkloads: string[] = [];
   for (const ep of state.workloadEndpoints.values()) {
     const iface = nftString(ep.interfaceName);
     allWorkloads.push(iface);
-    addWorkload(shards[workloadShard(ep.interfaceName)]!, ep, iface, state, family, cache);
+    shards[workloadShard(ep.interfaceName)]!.addWorkload(ep, iface, state, family, cache);
   }
   const main = buildMainTable(state, family, allWorkloads, cache, ipSets);
   return [main, ...shards.map((b, k) => finishShard(b, k, state, family, cache, ipSets))];
 }
 
-function addWorkload(b: TableBuilder, ep: WorkloadEndpointInfo, iface: string, state: DataplaneState, family: NftFamily, cache: RenderCache): void {
-  const elements = (name: string): string[] => b.sets.get(name)!.elements as string[];
-  const map = (name: string): Map<string, string> => b.maps.get(name)!.elements as Map<string, string>;
-  elements(WL_IFACES).push(iface);
-  if ((family === 'ip' ? ep.ipv4Nets : ep.ipv6Nets).length === 0) {
-    // Nothing of this family can be addressed to or from it, so nothing of this family passes: a drop
-    // verdict instead of chains keeps this family's tables (and the kernel's validation of them) small
-    // where a cluster is single-stack. Never more open than its chains would be.
-    map(WL_TO_DISPATCH).set(iface, 'drop');
-    map(WL_FROM_DISPATCH).set(iface, 'drop');
-    return;
+/** A shard's workloads, gathered before its sets and maps are built. */
+class ShardBuilder extends TableBuilder {
+  readonly ifaces: string[] = [];
+  readonly programmed: string[] = [];
+  readonly toDispatch = new Map<string, string>();
+  readonly fromDispatch = new Map<string, string>();
+
+  addWorkload(ep: WorkloadEndpointInfo, iface: string, state: DataplaneState, family: NftFamily, cache: RenderCache): void {
+    this.ifaces.push(iface);
+    if ((family === 'ip' ? ep.ipv4Nets : ep.ipv6Nets).length === 0) {
+      // Nothing of this family can be addressed to or from it, so nothing of this family passes: a drop
+      // verdict instead of chains keeps this family's tables (and the kernel's validation of them) small
+      // where a cluster is single-stack. Never more open than its chains would be.
+      this.toDispatch.set(iface, 'drop');
+      this.fromDispatch.set(iface, 'drop');
+      return;
+    }
+    const [tw, fw] = cache.workload(ep, state, family);
+    this.add(tw!);
+    this.add(fw!);
+    noteTiers(this.refs, ep.tiers);
+    for (const p of ep.profileIds) this.refs.profiles.add(p);
+    this.programmed.push(iface);
+    this.toDispatch.set(iface, `goto ${tw!.name}`);
+    this.fromDispatch.set(iface, `goto ${fw!.name}`);
   }
-  const [tw, fw] = cache.workload(ep, state, family);
-  b.add(tw!);
-  b.add(fw!);
-  noteTiers(b.refs, ep.tiers);
-  for (const p of ep.profileIds) b.refs.profiles.add(p);
-  elements(WL_TO_PROGRAMMED).push(iface);
-  elements(WL_FROM_PROGRAMMED).push(iface);
-  map(WL_TO_DISPATCH).set(iface, `goto ${tw!.name}`);
-  map(WL_FROM_DISPATCH).set(iface, `goto ${fw!.name}`);
 }
 
-function finishShard(b: TableBuilder, shard: number, state: DataplaneState, family: NftFamily, cache: RenderCache, ipSets: ReadonlyMap<string, NftSet>): NftTable {
+/** Every shard has the same skeleton, workloads or not, so its hooks never come and go. */
+function finishShard(b: ShardBuilder, shard: number, state: DataplaneState, family: NftFamily, cache: RenderCache, ipSets: ReadonlyMap<string, NftSet>): NftTable {
   const { config } = state;
-  for (const name of [WL_IFACES, WL_TO_PROGRAMMED, WL_FROM_PROGRAMMED]) {
-    const s = b.sets.get(name)!;
-    b.sets.set(name, { ...s, elements: [...s.elements].sort() });
+  const ifnameSet = (name: string, elements: string[]): void => void b.sets.set(name, { name, type: 'ifname', interval: false, elements: [...elements].sort() });
+  ifnameSet(WL_IFACES, b.ifaces);
+  ifnameSet(WL_TO_PROGRAMMED, b.programmed);
+  ifnameSet(WL_FROM_PROGRAMMED, b.programmed);
+  for (const [name, elements] of [[WL_TO_DISPATCH, b.toDispatch], [WL_FROM_DISPATCH, b.fromDispatch]] as const) {
+    b.maps.set(name, { name, type: 'ifname : verdict', elements });
   }
   b.add(workloadDispatchChain(WL_TO_DISPATCH, 'oifname', WL_TO_PROGRAMMED, config, family));
   b.add(workloadDispatchChain(WL_FROM_DISPATCH, 'iifname', WL_FROM_PROGRAMMED, config, family));
