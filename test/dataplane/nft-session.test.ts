@@ -1,12 +1,15 @@
 /**
  * The resident `nft -i` session against a real kernel (in a netns of its own): one line is one atomic
- * transaction, errors are reported per transaction, and the session keeps working after an error.
+ * transaction, errors are reported per transaction, and the session keeps working after an error. Also
+ * the runner's table listing, as a full replace uses it to remove shard tables of ours it no longer renders.
  * Needs root (network namespaces, nftables).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
-import { ExecNftRunner, NftError } from '../../src/dataplane/nftables/index.js';
+import { buildTables, ExecNftRunner, NftError, shardTableName, WORKLOAD_SHARDS } from '../../src/dataplane/nftables/index.js';
+import { NftApplier } from '../../src/dataplane/nftables/nft-applier.js';
+import { emptyDataplaneState } from '../../src/dataplane/nftables/model.js';
 
 const netns = `t${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -50,4 +53,21 @@ test('nft session: transactions apply atomically and errors are reported per tra
   runner.close();
   await runner.run('add chain ip calico f\n');
   assert.deepEqual(chains(), ['a', 'c', 'd', 'e', 'f']);
+});
+
+test('a full replace on a real kernel deletes a shard table of ours it no longer renders, and leaves others alone', async (t) => {
+  const ns = `${netns}r`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  const runner = new ExecNftRunner({ netns: ns });
+  t.after(() => {
+    runner.close();
+    execFileSync('ip', ['netns', 'del', ns]);
+  });
+  await runner.run('add table ip calico-wl7\nadd table ip other\nadd table ip6 calico-wl7\n');
+  assert.deepEqual((await runner.listTables()).map((x) => `${x.family} ${x.name}`).sort(), ['ip calico-wl7', 'ip other', 'ip6 calico-wl7']);
+  const applier = new NftApplier(runner);
+  await applier.apply(buildTables(emptyDataplaneState(), 'ip'));
+  const tables = (await runner.listTables()).map((x) => `${x.family} ${x.name}`).sort();
+  // ip6 is not rendered here, so its tables are not ours to judge.
+  assert.deepEqual(tables, ['ip calico', ...Array.from({ length: WORKLOAD_SHARDS }, (_, k) => `ip ${shardTableName(k)}`), 'ip other', 'ip6 calico-wl7'].sort());
 });

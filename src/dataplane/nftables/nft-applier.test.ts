@@ -162,3 +162,14 @@ test('checkAndRepair() replaces a missing or modified table, and leaves a matchi
   assert.match((await applier.checkAndRepair())!, /is missing/);
   assert.equal(runner.scripts.length, 3);
 });
+
+test('a full replace also deletes tables of ours it no longer renders (another shard count), and nobody else\'s', async () => {
+  const runner = new RecordingNftRunner();
+  for (const t of ['ip calico-wl9', 'ip6 calico-wl9', 'ip other', 'ip calico-wlx', 'inet calico-wl9']) runner.listings.set(t, '{"nftables":[]}');
+  const applier = new NftApplier(runner);
+  await applier.apply(both(fixtureState()));
+  const [ip, ip6] = runner.scripts;
+  assert.ok(ip!.endsWith('table ip calico-wl9\ndelete table ip calico-wl9\n'));
+  assert.ok(ip6!.endsWith('table ip6 calico-wl9\ndelete table ip6 calico-wl9\n'));
+  for (const s of runner.scripts) assert.doesNotMatch(s, /delete table (ip other|ip calico-wlx|inet calico-wl9)/);
+});

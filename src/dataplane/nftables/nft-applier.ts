@@ -17,6 +17,7 @@ import type { ChainRules, NftChain, NftMap, NftTable } from './model.js';
 import { chainRewriteScript, changedChains, diffScript, fullReplaceScript } from './format.js';
 import type { NftRunner } from './nft-runner.js';
 import { WL_FROM_DISPATCH, WL_FROM_PROGRAMMED, WL_TO_DISPATCH, WL_TO_PROGRAMMED, nftString } from './names.js';
+import { isOwnTable } from './table.js';
 
 const ENDPOINT_CHAIN = /^cali-(tw|fw|th|fh|thfw|fhfw)-/;
 
@@ -222,7 +223,9 @@ export class NftApplier {
       // packet only ever meets its own family's tables), and two nft processes parse the two halves of
       // a dual-stack ruleset on two cores instead of one after the other.
       const families = [...new Set(next.map((t) => t.family))];
-      const results = await Promise.allSettled(families.map((f) => this.#runner.run(fullReplaceScript(next.filter((t) => t.family === f)))));
+      const stale = await this.#staleTables(next);
+      const script = (f: string): string => fullReplaceScript(next.filter((t) => t.family === f)) + stale.filter((t) => t.family === f).map((t) => t.script).join('');
+      const results = await Promise.allSettled(families.map((f) => this.#runner.run(script(f))));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       this.#current = next;
@@ -237,6 +240,25 @@ export class NftApplier {
         this.#current = undefined;
       }
       throw Object.assign(err instanceof Error ? err : new Error(String(err)), { calls });
+    }
+  }
+
+  /**
+   * Tables of ours in the families we render that we no longer render (a different shard count before
+   * a restart), as commands that delete them in the same transaction as the replace. Creating first
+   * makes the delete valid even if someone removed the table meanwhile. Best effort: a listing that
+   * fails leaves them.
+   */
+  async #staleTables(next: readonly NftTable[]): Promise<Array<{ family: string; script: string }>> {
+    if (!this.#runner.listTables) return [];
+    const families = new Set<string>(next.map((t) => t.family));
+    const rendered = new Set(next.map((t) => `${t.family} ${t.name}`));
+    try {
+      return (await this.#runner.listTables())
+        .filter((t) => families.has(t.family) && isOwnTable(t.name) && !rendered.has(`${t.family} ${t.name}`))
+        .map((t) => ({ family: t.family, script: `table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n` }));
+    } catch {
+      return [];
     }
   }
 

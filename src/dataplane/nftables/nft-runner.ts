@@ -20,6 +20,8 @@ export interface NftRunner {
    * false when this runner cannot (nothing sent); rejects when the kernel refused (nothing applied).
    */
   replaceChains?(changes: readonly ChainRules[]): Promise<boolean>;
+  /** Optional: every table in the namespace (`nft -j list tables`). */
+  listTables?(): Promise<Array<{ family: string; name: string }>>;
 }
 
 export class NftError extends Error {
@@ -88,6 +90,13 @@ export class ExecNftRunner implements NftRunner {
     return r.stdout;
   }
 
+  async listTables(): Promise<Array<{ family: string; name: string }>> {
+    const r = await runNft(['-j', 'list', 'tables'], undefined, this.#nft, this.#netns);
+    if (r.code !== 0) throw new NftError(`Cannot list tables: ${r.stderr.trim()}`, r.stderr);
+    const doc = JSON.parse(r.stdout) as { nftables: Array<{ table?: { family: string; name: string } }> };
+    return doc.nftables.flatMap((i) => (i.table ? [{ family: i.table.family, name: i.table.name }] : []));
+  }
+
   /** Ends the resident nft process, if any (it also ends by itself when we exit). */
   close(): void {
     this.#session?.close();
@@ -118,5 +127,10 @@ export class RecordingNftRunner implements NftRunner {
 
   async listTable(family: string, name: string): Promise<string | undefined> {
     return this.listings.get(`${family} ${name}`);
+  }
+
+  /** The tables that have a listing. */
+  async listTables(): Promise<Array<{ family: string; name: string }>> {
+    return [...this.listings.keys()].map((k) => ({ family: k.split(' ')[0]!, name: k.split(' ')[1]! }));
   }
 }

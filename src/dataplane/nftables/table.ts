@@ -254,6 +254,11 @@ export function shardTableName(shard: number): string {
   return `${TABLE_NAME}-wl${shard}`;
 }
 
+/** Whether a table of this name is ours: the main table or a workload shard (of any shard count). */
+export function isOwnTable(name: string): boolean {
+  return name === TABLE_NAME || /^calico-wl\d+$/.test(name);
+}
+
 /** Set names a chain's rules refer to (`@name`), memoised per chain object. */
 const chainSetRefs = new WeakMap<NftChain, string[]>();
 export function setReferences(c: NftChain): string[] {
