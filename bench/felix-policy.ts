@@ -12,14 +12,15 @@ import { startCalcPipeline } from '../src/calc/index.js';
 import type { PipelineCallbacks } from '../src/calc/dataplane-api.js';
 import { MemoryDatastore } from '../src/datastore/memory.js';
 import { diffScript, ExecNftRunner, NftablesDataplane, type NftRunner } from '../src/dataplane/nftables/index.js';
-import { chainRewriteScript } from '../src/dataplane/nftables/format.js';
-import type { ChainRules } from '../src/dataplane/nftables/model.js';
+import { chainRewriteScript, elementScript } from '../src/dataplane/nftables/format.js';
+import type { ChainRules, SetElementChanges } from '../src/dataplane/nftables/model.js';
 import { ruleCount } from './_nft.js';
 
 const ENDPOINTS = 1000;
 const POLICIES = 5000;
 const CHANGES = Number(process.env.FELIX_BENCH_CHANGES ?? 200);
 const WIDE_CHANGES = 50;
+const LABEL_CHANGES = 50;
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -49,14 +50,14 @@ class TimingRunner implements NftRunner {
       this.routes.nft++;
     }
   }
-  async replaceChains(changes: readonly ChainRules[]): Promise<boolean> {
+  async replaceChains(changes: readonly ChainRules[], sets: readonly SetElementChanges[] = []): Promise<boolean> {
     if (!this.#inner.replaceChains) return false;
     const s = performance.now();
-    const sent = await this.#inner.replaceChains(changes);
+    const sent = await this.#inner.replaceChains(changes, sets);
     if (sent) {
       this.runs.push(performance.now() - s);
       this.routes.netlink++;
-      this.lastScript = chainRewriteScript(changes);
+      this.lastScript = elementScript(sets) + chainRewriteScript(changes);
     }
     return sent;
   }
@@ -162,6 +163,22 @@ async function policyChangeAndResync(families: Array<'ip' | 'ip6'>): Promise<Rec
     const rules = await ruleCount('ip');
     const rss = process.memoryUsage().rss / 2 ** 20;
 
+    // A label change: the endpoint moves from one selector's IP set to another's (element changes only).
+    const labelLatencies: number[] = [];
+    for (let k = 0; k < LABEL_CHANGES; k++) {
+      const i = (k * 37) % ENDPOINTS;
+      const name = `bench--node-k8s-pod${i}-eth0`;
+      const stored = await ds.get({ kind: 'WorkloadEndpoint', namespace: 'bench', name });
+      const labels = { ...stored.metadata.labels, app: `a${(i + 1 + k) % 100}` };
+      const done = applied();
+      const start = performance.now();
+      await ds.update({ ...stored, metadata: { ...stored.metadata, labels } });
+      await done;
+      labelLatencies.push(performance.now() - start);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    labelLatencies.sort((a, b) => a - b);
+
     // The other end of the scale: edits of one policy that every endpoint uses, so every shard holds it
     // and each edit re-validates all of them (the whole node's rules, as one table would).
     const wide = (port: number): Resource => prepareResource({
@@ -205,6 +222,7 @@ async function policyChangeAndResync(families: Array<'ip' | 'ip6'>): Promise<Rec
       },
       // Not the target's case (a policy edit concerning a few endpoints), reported for scale: an edit of a
       // policy that all 1,000 endpoints use.
+      label_change_ms: { p50: round(pct(labelLatencies, 50)), p99: round(pct(labelLatencies, 99)), samples: labelLatencies.length },
       policy_used_by_every_endpoint_change_ms: { p50: round(pct(wideLatencies, 50)), p99: round(pct(wideLatencies, 99)), samples: wideLatencies.length },
       full_resync_ms: { median: round(median(resyncs)), max: round(Math.max(...resyncs)), target: 1000 },
       rss_mb: { value: round(rss), target: 300 },

@@ -133,3 +133,37 @@ test('policy edits send only the edited chains, and what is applied always equal
   assert.match(runner.scripts.at(-2)!, /^table ip calico\ndelete table ip calico/);
   assert.match(runner.scripts.at(-1)!, /^table ip6 calico\ndelete table ip6 calico/);
 });
+
+test('IP set member changes send only those elements; an endpoint re-sent unchanged (a label change) sends nothing', async () => {
+  const runner = new RecordingNftRunner();
+  const dp = new NftablesDataplane({ runner, families: ['ip', 'ip6'], autoApply: false });
+  const ep = {
+    key: 'x/w', interfaceName: 'cali0123456789a', ipv4Nets: ['10.65.0.2/32'], ipv6Nets: [], profileIds: ['kns.x'],
+    tiers: [{ name: 'default', ingressPolicies: ['np/x/a'], egressPolicies: [], defaultAction: 'Deny' as const }],
+  };
+  dp.onProfileUpdate('kns.x', { inbound: [], outbound: [] });
+  dp.onIPSetAdded('s:a', 'net');
+  dp.onIPSetMembersAdded('s:a', ['10.65.0.7/32']);
+  dp.onPolicyUpdate('np/x/a', { kind: 'np', namespace: 'x', name: 'a', tier: 'default' }, { inbound: [{ action: 'allow', srcIPSetIds: ['s:a'], ruleId: 'r' }], outbound: [] });
+  dp.onWorkloadEndpointUpdate(ep);
+  dp.onInSync();
+  await dp.flush();
+  const written = runner.scripts.length;
+  const shard = shardTableName(workloadShard('cali0123456789a'));
+
+  dp.onWorkloadEndpointUpdate({ ...ep });
+  dp.onIPSetMembersRemoved('s:a', ['10.65.0.7/32']);
+  dp.onIPSetMembersAdded('s:a', ['10.65.0.8/32', '10.65.0.9/32']);
+  await dp.flush();
+  assert.equal(runner.scripts.length, written + 1);
+  assert.deepEqual(runner.scripts.at(-1)!.split('\n').filter(Boolean), [
+    `delete element ip ${shard} cali40s-a { 10.65.0.7 }`,
+    `add element ip ${shard} cali40s-a { 10.65.0.8, 10.65.0.9 }`,
+  ]);
+  assert.deepEqual(dp.applied!.map(formatTable), dp.render().map(formatTable));
+
+  // The endpoint alone, unchanged: nothing to write.
+  dp.onWorkloadEndpointUpdate({ ...ep, tiers: [...ep.tiers] });
+  await dp.flush();
+  assert.equal(runner.scripts.length, written + 1);
+});

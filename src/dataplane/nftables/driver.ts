@@ -5,6 +5,7 @@
  * before the calc graph is in sync, so a restart never programs a partial view; the first write is then
  * an atomic full replace. Applies, refresh checks and route updates are serialised on one queue.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type {
   DataplaneConfig,
   HostEndpointInfo,
@@ -16,7 +17,7 @@ import type {
   RouteInfo,
   WorkloadEndpointInfo,
 } from '../../calc/dataplane-api.js';
-import { defaultDataplaneConfig, type DataplaneState, type IPSetState, type NftChain, type PolicyState, type NftTable } from './model.js';
+import { defaultDataplaneConfig, type DataplaneState, type IPSetState, type NftChain, type NftSet, type PolicyState, type NftTable } from './model.js';
 import type { NftFamily } from './names.js';
 import { NftApplier, type ApplyResult } from './nft-applier.js';
 import type { NftRunner } from './nft-runner.js';
@@ -66,12 +67,14 @@ export class NftablesDataplane implements PipelineCallbacks {
   #inSync = false;
   #dirty = false;
   /**
-   * Policy-edit fast path: while the only changes since the last apply are rule edits of existing
-   * policies (same key, staged flag and layer), the next tables are the last ones with those policies'
-   * chains swapped, and only those chains are sent. Anything else marks the change structural.
+   * Fast path: while the only changes since the last apply are rule edits of existing policies (same
+   * key, staged flag and layer) and member changes of existing IP sets, the next tables are the last ones
+   * with those chains and sets swapped, and only they are sent. Anything else marks the change structural.
    */
   #structural = true;
   readonly #policyEdits = new Set<string>();
+  /** IP sets whose members changed since the last apply (their type and existence did not). */
+  readonly #setEdits = new Set<string>();
   #lastRendered: NftTable[] | undefined;
   #dirtySince: number | undefined;
   #scheduled = false;
@@ -101,7 +104,8 @@ export class NftablesDataplane implements PipelineCallbacks {
     const next = new Set(old.members);
     for (const m of members) next.add(m);
     this.#ipSets.set(id, { type: old.type, members: next });
-    this.#changed();
+    this.#setEdits.add(id);
+    this.#changed(false);
   }
   onIPSetMembersRemoved(id: string, members: string[]): void {
     const old = this.#ipSets.get(id);
@@ -109,7 +113,8 @@ export class NftablesDataplane implements PipelineCallbacks {
     const next = new Set(old.members);
     for (const m of members) next.delete(m);
     this.#ipSets.set(id, { type: old.type, members: next });
-    this.#changed();
+    this.#setEdits.add(id);
+    this.#changed(false);
   }
   onIPSetRemoved(id: string): void {
     if (this.#ipSets.delete(id)) this.#changed();
@@ -133,6 +138,9 @@ export class NftablesDataplane implements PipelineCallbacks {
     if (this.#profiles.delete(name)) this.#changed();
   }
   onWorkloadEndpointUpdate(ep: WorkloadEndpointInfo): void {
+    // A label change re-sends the endpoint; when nothing we render from it changed, only its IP set
+    // memberships (sent separately) need programming.
+    if (isDeepStrictEqual(this.#weps.get(ep.key), ep)) return;
     this.#weps.set(ep.key, { ...ep });
     this.#changed();
   }
@@ -140,6 +148,7 @@ export class NftablesDataplane implements PipelineCallbacks {
     if (this.#weps.delete(key)) this.#changed();
   }
   onHostEndpointUpdate(ep: HostEndpointInfo): void {
+    if (isDeepStrictEqual(this.#heps.get(ep.key), ep)) return;
     this.#heps.set(ep.key, { ...ep });
     this.#changed();
   }
@@ -249,12 +258,13 @@ export class NftablesDataplane implements PipelineCallbacks {
     const since = this.#dirtySince ?? this.#now();
     this.#dirty = false;
     this.#dirtySince = undefined;
-    const patch = this.#structural ? undefined : this.#patchPolicies();
+    const patch = this.#structural ? undefined : this.#patch();
     this.#structural = false;
     this.#policyEdits.clear();
+    this.#setEdits.clear();
     try {
       const next = patch?.tables ?? this.render();
-      const result = patch ? await this.#applier.applyChains(next, patch.chains) : await this.#applier.apply(next);
+      const result = patch ? await this.#applier.applyChains(next, patch.chains, patch.sets) : await this.#applier.apply(next);
       this.#lastRendered = next;
       this.#observer.onNftCalls?.(result.calls);
       if (this.#routes) await this.#routes.apply();
@@ -270,15 +280,17 @@ export class NftablesDataplane implements PipelineCallbacks {
   }
 
   /**
-   * The last applied tables with the edited policies' chains re-rendered, or undefined when that would
-   * not equal a full render: nothing applied yet, the kernel holds something else (a fail-closed
-   * replace), or an edited chain names a different set of IP sets. A policy's chain is in a table
-   * exactly when an endpoint there refers to it, which a rule edit does not change.
+   * The last applied tables with the edited policies' chains and the edited IP sets re-rendered, or
+   * undefined when that would not equal a full render: nothing applied yet, the kernel holds something
+   * else (a fail-closed replace), an edited chain names a different set of IP sets, or a set changed
+   * type. A policy's chain is in a table exactly when an endpoint there refers to it, and an IP set when
+   * a rule there names it, which neither edit changes.
    */
-  #patchPolicies(): { tables: NftTable[]; chains: Set<string> } | undefined {
+  #patch(): { tables: NftTable[]; chains: Set<string>; sets: Set<string> } | undefined {
     const last = this.#lastRendered;
-    if (!last || this.#policyEdits.size === 0 || this.#applier.current !== last) return undefined;
-    const names = new Set<string>();
+    if (!last || this.#policyEdits.size + this.#setEdits.size === 0 || this.#applier.current !== last) return undefined;
+    const chainNames = new Set<string>();
+    const setNames = new Set<string>();
     const tables: NftTable[] = [];
     for (const table of last) {
       const cache = this.#caches.get(table.family)!;
@@ -294,12 +306,23 @@ export class NftablesDataplane implements PipelineCallbacks {
           const refs = new Set(setReferences(c));
           if ([...refs].some((ref) => !table.sets.has(ref)) || setReferences(old).some((ref) => !refs.has(ref))) return undefined;
           chains.set(c.name, c);
-          names.add(c.name);
+          chainNames.add(c.name);
         }
       }
-      tables.push(chains.size === 0 ? table : { ...table, chains: withReplaced(table.chains, chains) });
+      const sets = new Map<string, NftSet>();
+      for (const id of this.#setEdits) {
+        const state = this.#ipSets.get(id);
+        if (!state) return undefined;
+        const s = cache.ipSet(id, state, table.family);
+        const old = table.sets.get(s.name);
+        if (!old) continue;
+        if (old.type !== s.type || old.interval !== s.interval) return undefined;
+        sets.set(s.name, s);
+        setNames.add(s.name);
+      }
+      tables.push(chains.size + sets.size === 0 ? table : { ...table, chains: withReplaced(table.chains, chains), sets: withReplaced(table.sets, sets) });
     }
-    return { tables, chains: names };
+    return { tables, chains: chainNames, sets: setNames };
   }
 
   /** Full resync: replace our tables with a fresh rendering and reconcile routes. */
@@ -309,6 +332,7 @@ export class NftablesDataplane implements PipelineCallbacks {
       this.#dirty = false;
       this.#structural = false;
       this.#policyEdits.clear();
+      this.#setEdits.clear();
       const next = this.render();
       const result = await this.#applier.fullReplace(next);
       this.#lastRendered = next;

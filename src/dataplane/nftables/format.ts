@@ -2,7 +2,7 @@
  * Printing tables for `nft -f`: the whole table as one block (golden files, full replace) and the
  * incremental transaction between two renderings of the same table.
  */
-import type { ChainRules, NftChain, NftMap, NftSet, NftTable } from './model.js';
+import type { ChainRules, NftChain, NftMap, NftSet, NftTable, SetElementChanges } from './model.js';
 
 function setBody(s: NftSet, indent: string): string[] {
   const lines = [`${indent}set ${s.name} {`, `${indent}\ttype ${s.type}`];
@@ -98,6 +98,63 @@ export function chainRewriteScript(changes: readonly ChainRules[]): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
+/** One existing set's element changes between two renderings of it (undefined when none). */
+function elementChanges(table: NftTable, old: NftSet, s: NftSet): SetElementChanges | undefined {
+  const oldEls = new Set(old.elements);
+  const newEls = new Set(s.elements);
+  const add = s.elements.filter((e) => !oldEls.has(e));
+  const remove = old.elements.filter((e) => !newEls.has(e));
+  if (add.length === 0 && remove.length === 0) return undefined;
+  return { family: table.family, table: table.name, set: s.name, type: s.type, interval: s.interval, remove, add };
+}
+
+/**
+ * The element changes of the sets among `names` between `prev` and `next`, for a caller that knows nothing
+ * else changed; null when one is missing from one side only or changed type. Names in neither table
+ * belong to other tables.
+ */
+export function changedSets(prev: NftTable, next: NftTable, names: Iterable<string>): SetElementChanges[] | null {
+  const out: SetElementChanges[] = [];
+  for (const name of names) {
+    const old = prev.sets.get(name);
+    const s = next.sets.get(name);
+    if (!old && !s) continue;
+    if (!old || !s || old.type !== s.type || old.interval !== s.interval) return null;
+    const c = old === s ? undefined : elementChanges(next, old, s);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** The nft commands for element changes: removals first, so a CIDR can give way to one that overlaps it. */
+export function elementScript(changes: readonly SetElementChanges[]): string {
+  const lines: string[] = [];
+  for (const c of changes) {
+    const T = `${c.family} ${c.table}`;
+    if (c.remove.length > 0) lines.push(`delete element ${T} ${c.set} { ${c.remove.join(', ')} }`);
+    if (c.add.length > 0) lines.push(`add element ${T} ${c.set} { ${c.add.join(', ')} }`);
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * When `next` differs from `prev` only in the elements of sets both have (same type), those changes;
+ * otherwise null. The common case of a label or pod change elsewhere in the cluster: IP set members move.
+ */
+export function setElementChanges(prev: NftTable, next: NftTable): SetElementChanges[] | null {
+  if (prev.sets.size !== next.sets.size) return null;
+  const out: SetElementChanges[] = [];
+  for (const [name, s] of next.sets) {
+    const old = prev.sets.get(name);
+    if (!old || old.type !== s.type || old.interval !== s.interval) return null;
+    if (old === s) continue;
+    const c = elementChanges(next, old, s);
+    if (c) out.push(c);
+  }
+  // Everything else must be the same: diff the tables as if the sets had already changed.
+  return diffScript({ ...prev, sets: next.sets }, next) === '' ? out : null;
+}
+
 /**
  * Commands that turn `prev` into `next`, in an order the kernel accepts within one transaction:
  * new sets and elements, new chains, rewritten chains (flush + rules), map changes, then removals
@@ -117,13 +174,8 @@ export function diffScript(prev: NftTable, next: NftTable): string | null {
     }
     if (old === s) continue;
     if (old.type !== s.type || old.interval !== s.interval) return null;
-    const oldEls = new Set(old.elements);
-    const newEls = new Set(s.elements);
-    const added = s.elements.filter((e) => !oldEls.has(e));
-    const removed = old.elements.filter((e) => !newEls.has(e));
-    // Removing first lets a CIDR be replaced by one that overlaps it (interval sets reject overlaps).
-    if (removed.length > 0) lines.push(`delete element ${T} ${name} { ${removed.join(', ')} }`);
-    if (added.length > 0) lines.push(`add element ${T} ${name} { ${added.join(', ')} }`);
+    const c = elementChanges(next, old, s);
+    if (c) lines.push(elementScript([c]).trimEnd());
   }
   for (const [name, m] of next.maps) {
     if (!prev.maps.has(name)) lines.push(`add map ${T} ${name} { type ${m.type}; }`);

@@ -52,6 +52,18 @@ export interface ChainRules {
   readonly rules: readonly string[];
 }
 
+/** One set's element changes (nft element syntax), for an update of only its elements. */
+export interface SetElementChanges {
+  readonly family: NftFamily;
+  readonly table: string;
+  readonly set: string;
+  /** The set's nft type and flags, which say how an element is encoded. */
+  readonly type: string;
+  readonly interval: boolean;
+  readonly remove: readonly string[];
+  readonly add: readonly string[];
+}
+
 export interface NftTable {
   readonly family: NftFamily;
   readonly name: string;

@@ -4,7 +4,7 @@ import { fixtureState } from './_fixtures.js';
 import { NftApplier, describeDrift } from './nft-applier.js';
 import { RecordingNftRunner } from './nft-runner.js';
 import { buildTables, RenderCache, shardTableName, workloadShard } from './table.js';
-import type { DataplaneState, NftTable } from './model.js';
+import type { ChainRules, DataplaneState, NftTable, SetElementChanges } from './model.js';
 
 const both = (s: DataplaneState): NftTable[] => [...buildTables(s, 'ip'), ...buildTables(s, 'ip6')];
 /** The shard tables holding the fixture's endpoint x/a and the one added below. */
@@ -172,4 +172,37 @@ test('a full replace also deletes tables of ours it no longer renders (another s
   assert.ok(ip!.endsWith('table ip calico-wl9\ndelete table ip calico-wl9\n'));
   assert.ok(ip6!.endsWith('table ip6 calico-wl9\ndelete table ip6 calico-wl9\n'));
   for (const s of runner.scripts) assert.doesNotMatch(s, /delete table (ip other|ip calico-wlx|inet calico-wl9)/);
+});
+
+/** A runner with the fast route, recording what it is given. */
+class FastRouteRunner extends RecordingNftRunner {
+  readonly fast: Array<{ chains: readonly ChainRules[]; sets: readonly SetElementChanges[] }> = [];
+  async replaceChains(chains: readonly ChainRules[], sets: readonly SetElementChanges[] = []): Promise<boolean> {
+    this.fast.push({ chains, sets });
+    return true;
+  }
+}
+
+test('IP set member changes alone take the runner\'s fast route; anything more goes through nft', async () => {
+  const runner = new FastRouteRunner();
+  const applier = new NftApplier(runner);
+  const s0 = fixtureState();
+  await applier.apply(both(s0));
+  const replaces = runner.scripts.length;
+  const ipSets = new Map(s0.ipSets);
+  ipSets.set('s:frontend', { type: 'net', members: new Set(['10.65.1.2/32', '10.65.3.3/32']) });
+  const s1 = { ...s0, ipSets };
+  assert.deepEqual(await applier.apply(both(s1)), { mode: 'incremental', calls: 1 });
+  assert.equal(runner.scripts.length, replaces, 'no nft run');
+  assert.deepEqual(runner.fast.at(-1), {
+    chains: [],
+    sets: [
+      { family: 'ip', table: XA, set: 'cali40s-frontend', type: 'ipv4_addr', interval: true, remove: ['10.65.2.0/24'], add: ['10.65.3.3'] },
+      { family: 'ip6', table: XA, set: 'cali60s-frontend', type: 'ipv6_addr', interval: true, remove: ['fd00::2'], add: [] },
+    ],
+  });
+  // Members and a rule at once: one nft transaction.
+  await applier.apply(both(withPolicyRules({ ...s1, ipSets: new Map([...ipSets, ['s:frontend', { type: 'net', members: new Set(['10.65.1.2/32']) }]]) }, 'knp/x/allow-frontend', 8443)));
+  assert.equal(runner.fast.length, 1);
+  assert.equal(runner.scripts.length, replaces + 1);
 });

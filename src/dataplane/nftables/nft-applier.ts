@@ -4,6 +4,8 @@
  * - The first apply (and any repair) is an atomic full replace of every table we own.
  * - Later applies send one transaction with only what changed (diffScript); applyChains() does the same for
  *   a caller that already knows which chains' rules changed (a policy edit), without scanning the tables.
+ *   Both go over the runner's netlink route when it has one and the change is only chain rewrites or only
+ *   set elements (IP set members), else through nft.
  * - New endpoint chains are first programmed as a plain drop together with their dispatch entries, and filled
  *   in a second transaction, so an endpoint whose policy cannot be programmed drops its traffic (fail closed).
  * - If a transaction fails, the whole state is replaced; if that fails too, the endpoints touched by the change
@@ -13,8 +15,8 @@
  *   the table when someone else changed or flushed it.
  */
 import { createHash } from 'node:crypto';
-import type { ChainRules, NftChain, NftMap, NftTable } from './model.js';
-import { chainRewriteScript, changedChains, diffScript, fullReplaceScript } from './format.js';
+import type { ChainRules, NftChain, NftMap, NftTable, SetElementChanges } from './model.js';
+import { chainRewriteScript, changedChains, changedSets, diffScript, elementScript, fullReplaceScript, setElementChanges } from './format.js';
 import type { NftRunner } from './nft-runner.js';
 import { WL_FROM_DISPATCH, WL_FROM_PROGRAMMED, WL_TO_DISPATCH, WL_TO_PROGRAMMED, nftString } from './names.js';
 import { isOwnTable } from './table.js';
@@ -148,6 +150,8 @@ export class NftApplier {
     if (!sameTables(current, next)) {
       return this.#replaceOrFailClosed(current, next, 0);
     }
+    const sent = await this.#elementsOnly(current, next);
+    if (sent) return sent;
     let calls = 0;
     try {
       const steps: NftTable[][] = [];
@@ -174,27 +178,57 @@ export class NftApplier {
   }
 
   /**
-   * Like apply(), for a caller that knows `next` differs from what we last applied only in the rules of
-   * `chains` (a policy edit): sends just those chains without scanning the tables. Falls back to apply()
-   * when a named chain is missing from either side.
+   * When `next` differs from what we applied only in set elements (IP set members moving with labels and
+   * pods), sends just those through the runner's fast route. Undefined when that does not apply or the
+   * runner has none, or when it did not go through (nft then reports why).
    */
-  async applyChains(next: NftTable[], chains: ReadonlySet<string>): Promise<ApplyResult> {
+  async #elementsOnly(current: NftTable[], next: NftTable[]): Promise<ApplyResult | undefined> {
+    if (!this.#runner.replaceChains) return undefined;
+    const sets: SetElementChanges[] = [];
+    for (const [i, t] of current.entries()) {
+      const c = setElementChanges(t, next[i]!);
+      if (c === null) return undefined;
+      sets.push(...c);
+    }
+    if (sets.length === 0) {
+      this.#current = next;
+      return { mode: 'none', calls: 0 };
+    }
+    this.#wroteSinceCheck = true;
+    try {
+      if (!(await this.#runner.replaceChains([], sets))) return undefined;
+    } catch {
+      return undefined;
+    }
+    this.#current = next;
+    return { mode: 'incremental', calls: 1 };
+  }
+
+  /**
+   * Like apply(), for a caller that knows `next` differs from what we last applied only in the rules of
+   * `chains` and the elements of `sets` (policy edits, IP set members): sends just those without scanning
+   * the tables. Falls back to apply() when a named chain or set is missing from one side.
+   */
+  async applyChains(next: NftTable[], chains: ReadonlySet<string>, sets: ReadonlySet<string> = new Set()): Promise<ApplyResult> {
     const current = this.#current;
     if (!sameTables(current, next)) return this.apply(next);
     const changes: ChainRules[] = [];
+    const elements: SetElementChanges[] = [];
     for (const [i, t] of current.entries()) {
       const c = changedChains(t, next[i]!, chains);
-      if (c === null) return this.apply(next);
+      const e = changedSets(t, next[i]!, sets);
+      if (c === null || e === null) return this.apply(next);
       changes.push(...c);
+      elements.push(...e);
     }
-    if (changes.length === 0) {
+    if (changes.length + elements.length === 0) {
       this.#current = next;
       return { mode: 'none', calls: 0 };
     }
     this.#wroteSinceCheck = true;
     if (this.#runner.replaceChains) {
       try {
-        if (await this.#runner.replaceChains(changes)) {
+        if (await this.#runner.replaceChains(changes, elements)) {
           this.#current = next;
           return { mode: 'incremental', calls: 1 };
         }
@@ -203,7 +237,7 @@ export class NftApplier {
       }
     }
     try {
-      await this.#runner.run(chainRewriteScript(changes));
+      await this.#runner.run(elementScript(elements) + chainRewriteScript(changes));
       this.#current = next;
       return { mode: 'incremental', calls: 1 };
     } catch {

@@ -3,7 +3,7 @@
  * ExecNftRunner runs `nft` in the caller's network namespace; RecordingNftRunner is the fake for tests.
  */
 import { spawn } from 'node:child_process';
-import type { ChainRules } from './model.js';
+import type { ChainRules, SetElementChanges } from './model.js';
 import { NetlinkChainWriter } from './netlink/chain-writer.js';
 import { NftSession } from './nft-session.js';
 
@@ -16,10 +16,11 @@ export interface NftRunner {
   /** `nft -j list table <family> <name>`; resolves undefined when the table does not exist. */
   listTable(family: string, name: string): Promise<string | undefined>;
   /**
-   * Optional: replace these chains' rules in one transaction by a faster route than `nft`. Resolves
-   * false when this runner cannot (nothing sent); rejects when the kernel refused (nothing applied).
+   * Optional: change these sets' elements and replace these chains' rules in one transaction by a faster
+   * route than `nft`. Resolves false when this runner cannot (nothing sent); rejects when the kernel
+   * refused (nothing applied).
    */
-  replaceChains?(changes: readonly ChainRules[]): Promise<boolean>;
+  replaceChains?(changes: readonly ChainRules[], sets?: readonly SetElementChanges[]): Promise<boolean>;
   /** Optional: every table in the namespace (`nft -j list tables`). */
   listTables?(): Promise<Array<{ family: string; name: string }>>;
 }
@@ -70,8 +71,8 @@ export class ExecNftRunner implements NftRunner {
     }
   }
 
-  async replaceChains(changes: readonly ChainRules[]): Promise<boolean> {
-    return this.#netlink ? this.#netlink.replaceChains(changes) : false;
+  async replaceChains(changes: readonly ChainRules[], sets: readonly SetElementChanges[] = []): Promise<boolean> {
+    return this.#netlink ? this.#netlink.replaceChains(changes, sets) : false;
   }
 
   async run(script: string): Promise<void> {

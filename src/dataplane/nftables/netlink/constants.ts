@@ -38,6 +38,7 @@ export const NFT_MSG_NEWRULE = 6;
 export const NFT_MSG_DELRULE = 8;
 export const NFT_MSG_NEWSET = 9;
 export const NFT_MSG_NEWSETELEM = 12;
+export const NFT_MSG_DELSETELEM = 14;
 export const NFT_MSG_NEWGEN = 15;
 export const NFT_MSG_GETGEN = 16;
 

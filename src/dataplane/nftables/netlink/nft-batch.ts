@@ -29,6 +29,21 @@ export interface EncodedBatch {
   acked: boolean;
 }
 
+export type SetElement = AnonSet['elements'][number];
+
+function writeElements(w: NlWriter, elements: readonly SetElement[]): void {
+  w.nest(C.NFTA_SET_ELEM_LIST_ELEMENTS, (list) => {
+    for (const e of elements) {
+      list.nest(C.NFTA_LIST_ELEM, (el) => {
+        if (e.end) el.be32(C.NFTA_SET_ELEM_FLAGS, C.NFT_SET_ELEM_INTERVAL_END);
+        el.nest(C.NFTA_SET_ELEM_KEY, (k) => k.attr(C.NFTA_DATA_VALUE, e.key));
+        // libnftnl NFTNL_UDATA_SET_ELEM_FLAGS = INTERVAL_OPEN: a range up to the largest key has no end element.
+        if (e.open) el.attr(C.NFTA_SET_ELEM_USERDATA, Buffer.concat([Buffer.from([1, 4]), u32host(1)]));
+      });
+    }
+  });
+}
+
 export class NftBatch {
   private readonly w = new NlWriter();
   private readonly commands = new Map<number, string>();
@@ -71,6 +86,15 @@ export class NftBatch {
     });
   }
 
+  /** `add element` / `delete element` on a named set. */
+  setElements(op: 'add' | 'delete', family: Family, table: string, set: string, elements: readonly SetElement[]): this {
+    const msg = op === 'add' ? C.NFT_MSG_NEWSETELEM : C.NFT_MSG_DELSETELEM;
+    return this.cmd(msg, op === 'add' ? C.NLM_F_CREATE : 0, family, `${op} element ${family} ${table} ${set}`, (w) => {
+      w.str(C.NFTA_SET_ELEM_LIST_TABLE, table).str(C.NFTA_SET_ELEM_LIST_SET, set);
+      writeElements(w, elements);
+    });
+  }
+
   /** NEWSET + NEWSETELEM for one anonymous set, as nft sends them; returns its batch-local set id. */
   private anonSet(family: Family, table: string, set: AnonSet): number {
     const id = ++this.setId;
@@ -83,16 +107,7 @@ export class NftBatch {
     });
     this.cmd(C.NFT_MSG_NEWSETELEM, C.NLM_F_CREATE, family, `add elements to anonymous set in ${family} ${table}`, (w) => {
       w.str(C.NFTA_SET_ELEM_LIST_TABLE, table).str(C.NFTA_SET_ELEM_LIST_SET, '__set%d').be32(C.NFTA_SET_ELEM_LIST_SET_ID, id);
-      w.nest(C.NFTA_SET_ELEM_LIST_ELEMENTS, (list) => {
-        for (const e of set.elements) {
-          list.nest(C.NFTA_LIST_ELEM, (el) => {
-            if (e.end) el.be32(C.NFTA_SET_ELEM_FLAGS, C.NFT_SET_ELEM_INTERVAL_END);
-            el.nest(C.NFTA_SET_ELEM_KEY, (k) => k.attr(C.NFTA_DATA_VALUE, e.key));
-            // libnftnl NFTNL_UDATA_SET_ELEM_FLAGS = INTERVAL_OPEN: a range up to the largest key has no end element.
-            if (e.open) el.attr(C.NFTA_SET_ELEM_USERDATA, Buffer.concat([Buffer.from([1, 4]), u32host(1)]));
-          });
-        }
-      });
+      writeElements(w, set.elements);
     });
     return id;
   }

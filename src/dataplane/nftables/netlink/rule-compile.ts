@@ -76,7 +76,7 @@ function parseIPv6(s: string): Buffer {
 }
 
 /** `10.0.0.0/8` → address bytes and prefix length (host bits must be zero, as nft requires). */
-function parseCidr(family: NftFamily, s: string): { addr: Buffer; bits: number } {
+export function parseCidr(family: NftFamily, s: string): { addr: Buffer; bits: number } {
   const [a, p] = s.split('/');
   const addr = family === 'ip' ? parseIPv4(a!) : parseIPv6(a!);
   const max = addr.length * 8;
@@ -96,11 +96,11 @@ function prefixMask(len: number, bits: number): Buffer {
   return m;
 }
 
-function toBig(b: Buffer): bigint {
+export function toBig(b: Buffer): bigint {
   return b.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n);
 }
 
-function fromBig(n: bigint, len: number): Buffer {
+export function fromBig(n: bigint, len: number): Buffer {
   const b = Buffer.alloc(len);
   for (let i = len - 1; i >= 0; i--) {
     b[i] = Number(n & 0xffn);
