@@ -151,34 +151,41 @@ static napi_value open_route(napi_env env, napi_callback_info info) {
   return out;
 }
 
-static napi_value do_send(napi_env env, napi_callback_info info) {
+/* (fd, buffer) arguments of send and recv. */
+static int get_fd_and_bytes(napi_env env, napi_callback_info info, int *fd, void **data, size_t *len) {
   napi_value argv[2];
-  int fd;
-  void *data;
-  size_t len;
-  if (get_args(env, info, 2, argv) < 0 || get_fd(env, argv[0], &fd) < 0 || get_bytes(env, argv[1], &data, &len) < 0) return NULL;
-  ssize_t n;
-  do n = send(fd, data, len, 0); while (n < 0 && errno == EINTR);
-  if (n < 0) return throw_errno(env, errno, "send(netlink)");
+  if (get_args(env, info, 2, argv) < 0 || get_fd(env, argv[0], fd) < 0 || get_bytes(env, argv[1], data, len) < 0) return -1;
+  return 0;
+}
+
+static napi_value int64_value(napi_env env, int64_t v) {
   napi_value out;
-  napi_create_int64(env, n, &out);
+  napi_create_int64(env, v, &out);
   return out;
 }
 
-static napi_value do_recv(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+static napi_value do_send(napi_env env, napi_callback_info info) {
   int fd;
   void *data;
   size_t len;
-  if (get_args(env, info, 2, argv) < 0 || get_fd(env, argv[0], &fd) < 0 || get_bytes(env, argv[1], &data, &len) < 0) return NULL;
+  if (get_fd_and_bytes(env, info, &fd, &data, &len) < 0) return NULL;
+  ssize_t n;
+  do n = send(fd, data, len, 0); while (n < 0 && errno == EINTR);
+  if (n < 0) return throw_errno(env, errno, "send(netlink)");
+  return int64_value(env, n);
+}
+
+static napi_value do_recv(napi_env env, napi_callback_info info) {
+  int fd;
+  void *data;
+  size_t len;
+  if (get_fd_and_bytes(env, info, &fd, &data, &len) < 0) return NULL;
   ssize_t n;
   /* MSG_TRUNC: the datagram's real length, so a too-small buffer is an error, not silent truncation. */
   do n = recv(fd, data, len, MSG_TRUNC); while (n < 0 && errno == EINTR);
   if (n < 0) return throw_errno(env, errno, errno == EAGAIN ? "recv(netlink): no answer from the kernel" : "recv(netlink)");
   if ((size_t)n > len) return throw_errno(env, EMSGSIZE, "recv(netlink)");
-  napi_value out;
-  napi_create_int64(env, n, &out);
-  return out;
+  return int64_value(env, n);
 }
 
 static napi_value do_strerror(napi_env env, napi_callback_info info) {

@@ -142,17 +142,11 @@ export function elementScript(changes: readonly SetElementChanges[]): string {
  * otherwise null. The common case of a label or pod change elsewhere in the cluster: IP set members move.
  */
 export function setElementChanges(prev: NftTable, next: NftTable): SetElementChanges[] | null {
-  if (prev.sets.size !== next.sets.size) return null;
-  const out: SetElementChanges[] = [];
-  for (const [name, s] of next.sets) {
-    const old = prev.sets.get(name);
-    if (!old || old.type !== s.type || old.interval !== s.interval) return null;
-    if (old === s) continue;
-    const c = elementChanges(next, old, s);
-    if (c) out.push(c);
-  }
+  // Cheap shape checks first: an endpoint or policy coming or going fails them, and skips the diff below.
+  if (prev.sets.size !== next.sets.size || prev.chains.size !== next.chains.size || prev.maps.size !== next.maps.size) return null;
+  const out = changedSets(prev, next, next.sets.keys());
   // Everything else must be the same: diff the tables as if the sets had already changed.
-  return diffScript({ ...prev, sets: next.sets }, next) === '' ? out : null;
+  return out !== null && diffScript({ ...prev, sets: next.sets }, next) === '' ? out : null;
 }
 
 /**

@@ -256,7 +256,7 @@ export function shardTableName(shard: number): string {
 
 /** Whether a table of this name is ours: the main table or a workload shard (of any shard count). */
 export function isOwnTable(name: string): boolean {
-  return name === TABLE_NAME || /^calico-wl\d+$/.test(name);
+  return name === TABLE_NAME || (name.startsWith(`${TABLE_NAME}-wl`) && /^\d+$/.test(name.slice(TABLE_NAME.length + 3)));
 }
 
 /** Set names a chain's rules refer to (`@name`), memoised per chain object. */

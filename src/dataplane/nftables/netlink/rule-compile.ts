@@ -81,10 +81,17 @@ export function parseCidr(family: NftFamily, s: string): { addr: Buffer; bits: n
   const addr = family === 'ip' ? parseIPv4(a!) : parseIPv6(a!);
   const max = addr.length * 8;
   const bits = p === undefined ? max : /^\d+$/.test(p) ? Number(p) : NaN;
-  if (!Number.isInteger(bits) || bits < 1 || bits > max) fail();
+  if (!Number.isInteger(bits) || bits < 0 || bits > max) fail();
   const mask = prefixMask(addr.length, bits);
   if (addr.some((byte, i) => (byte & ~mask[i]!) !== 0)) fail();
   return { addr, bits };
+}
+
+/** A CIDR in a rule match. A /0 there matches everything and we have not checked how nft encodes it: nft's job. */
+function matchCidr(family: NftFamily, s: string): { addr: Buffer; bits: number } {
+  const c = parseCidr(family, s);
+  if (c.bits === 0) fail();
+  return c;
 }
 
 function prefixMask(len: number, bits: number): Buffer {
@@ -230,7 +237,7 @@ function addressMatch(r: Reader, family: NftFamily, out: Expr[], anon: AnonSet[]
     return;
   }
   if (value === '{') {
-    const nets = r.list().map((n) => parseCidr(family, n));
+    const nets = r.list().map((n) => matchCidr(family, n));
     const ranges = nets.map(({ addr, bits }): [bigint, bigint] => {
       const lo = toBig(addr);
       return [lo, lo | ((1n << BigInt(addrLen * 8 - bits)) - 1n)];
@@ -240,7 +247,7 @@ function addressMatch(r: Reader, family: NftFamily, out: Expr[], anon: AnonSet[]
     out.push({ type: 'payload', base: 'network', offset, len: addrLen, dreg: REG1 }, { type: 'lookup', sreg: REG1, anon: anon.length - 1, invert: neg });
     return;
   }
-  const { addr, bits } = parseCidr(family, value);
+  const { addr, bits } = matchCidr(family, value);
   if (bits % 8 === 0) {
     // Byte-aligned prefix: load only the prefix bytes, as nft does.
     out.push({ type: 'payload', base: 'network', offset, len: bits / 8, dreg: REG1 }, { type: 'cmp', sreg: REG1, op: cmpOp(neg), data: addr.subarray(0, bits / 8) });

@@ -24,9 +24,8 @@ export function encodeSetElements(family: NftFamily, type: string, interval: boo
 }
 
 function addressElement(family: NftFamily, element: string, interval: boolean): SetElement[] {
-  const len = family === 'ip' ? 4 : 16;
-  // parseCidr (shared with rule matches, where nft never writes a /0) wants a prefix of at least 1.
-  const { addr, bits } = interval && /^(0\.0\.0\.0|::)\/0$/.test(element) ? { addr: Buffer.alloc(len), bits: 0 } : parseCidr(family, element);
+  const { addr, bits } = parseCidr(family, element);
+  const len = addr.length;
   if (!interval) {
     if (bits !== len * 8) throw new RangeError(`${element} is not an address`);
     return [{ key: addr }];
